@@ -1,0 +1,179 @@
+package dev.drawbridge.app;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Everything a node can be told, from flags ({@code --port 8081} or {@code --port=8081}) or from the
+ * environment ({@code PORT=8081}); a flag wins over the environment.
+ */
+public record Config(
+        String host,
+        int port,
+        Optional<String> tokenSecret,
+        Duration tokenLifetime,
+        Duration refreshGrace,
+        Optional<String> redisUrl,
+        Optional<String> nodeId,
+        int maxRoomSize,
+        int maxBodyBytes,
+        Duration pingInterval,
+        int streamBufferBytes,
+        JsonArray iceServers,
+        int eventLoops) {
+
+    /** One setting: its flag, its variable, its default as text, and what it means. */
+    public record Setting(String flag, String env, String fallback, String help) {}
+
+    public static final List<Setting> SETTINGS = List.of(
+            new Setting("host", "HOST", "0.0.0.0", "address to listen on"),
+            new Setting("port", "PORT", "8081", "port to listen on (0: any free port)"),
+            new Setting("token-secret", "TOKEN_SECRET", "",
+                    "shared HS256 secret of the cluster, at least 32 bytes (unset: a random one for this process)"),
+            new Setting("token-ttl", "TOKEN_TTL", "3600s", "lifetime of an access token"),
+            new Setting("refresh-grace", "REFRESH_GRACE", "300s", "how long after expiry a token may still be refreshed"),
+            new Setting("redis-url", "REDIS_URL", "", "redis://host:port to run as one of several nodes (unset: alone, in-process bus)"),
+            new Setting("node-id", "NODE_ID", "", "this node's name in Redis (unset: a random one)"),
+            new Setting("max-room-size", "MAX_ROOM_SIZE", "16", "most peers one room holds"),
+            new Setting("max-body", "MAX_BODY", "65536", "largest request body, in bytes"),
+            new Setting("ping-interval", "PING_INTERVAL", "10s", "how often an idle stream gets a ping"),
+            new Setting("stream-buffer", "STREAM_BUFFER", "262144",
+                    "bytes a stream may have waiting for a slow browser before it is closed"),
+            new Setting("ice-servers", "ICE_SERVERS", "[]", "JSON array of RTCIceServer objects the browsers get from /config"),
+            new Setting("event-loops", "EVENT_LOOPS", "0", "HTTP event loops (0: one per core)"));
+
+    /** The defaults, as a node started with no flags and an empty environment would have them. */
+    public static Config defaults() {
+        return parse(new String[0], Map.of());
+    }
+
+    /**
+     * Reads flags and environment. Throws {@link IllegalArgumentException} with a message for the
+     * user when a value is unknown or malformed.
+     */
+    public static Config parse(String[] args, Map<String, String> env) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Setting setting : SETTINGS) {
+            values.put(setting.flag(), env.getOrDefault(setting.env(), setting.fallback()));
+        }
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument: " + arg);
+            }
+            String name = arg.substring(2);
+            String value;
+            int equals = name.indexOf('=');
+            if (equals >= 0) {
+                value = name.substring(equals + 1);
+                name = name.substring(0, equals);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("--" + name + " needs a value");
+            }
+            if (!values.containsKey(name)) {
+                throw new IllegalArgumentException("unknown setting --" + name + " (see --help)");
+            }
+            values.put(name, value);
+        }
+        return new Config(
+                values.get("host"),
+                number(values, "port", 0, 65535),
+                optional(values.get("token-secret")),
+                duration(values, "token-ttl"),
+                duration(values, "refresh-grace"),
+                optional(values.get("redis-url")),
+                optional(values.get("node-id")),
+                number(values, "max-room-size", 1, 10_000),
+                number(values, "max-body", 1, 16 * 1024 * 1024),
+                duration(values, "ping-interval"),
+                number(values, "stream-buffer", 1024, 256 * 1024 * 1024),
+                iceServers(values.get("ice-servers")),
+                number(values, "event-loops", 0, 256));
+    }
+
+    /** The text of {@code --help}. */
+    public static String help() {
+        StringBuilder text = new StringBuilder("""
+                Drawbridge: the signaling node of a collaborative whiteboard.
+
+                Usage: java -jar drawbridge.jar [--setting value ...]
+                Each setting can also come from the environment variable named beside it.
+                Durations take ms, s, m or h (plain numbers are seconds).
+
+                """);
+        List<String> rows = new ArrayList<>();
+        for (Setting s : SETTINGS) {
+            String fallback = s.fallback().isEmpty() ? "unset" : s.fallback();
+            rows.add(String.format("  --%-15s %-15s %s (default: %s)", s.flag(), s.env(), s.help(), fallback));
+        }
+        return text.append(String.join("\n", rows)).append('\n').toString();
+    }
+
+    /** The same configuration with another listening address and port. */
+    public Config listening(String host, int port) {
+        return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
+                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops);
+    }
+
+    private static Optional<String> optional(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+    }
+
+    private static int number(Map<String, String> values, String name, int min, int max) {
+        return parsed(values, name, text -> {
+            int value = Integer.parseInt(text);
+            if (value < min || value > max) {
+                throw new IllegalArgumentException();
+            }
+            return value;
+        }, "a whole number from " + min + " to " + max);
+    }
+
+    static Duration duration(Map<String, String> values, String name) {
+        return parsed(values, name, text -> {
+            Duration value;
+            if (text.endsWith("ms")) {
+                value = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+            } else if (text.endsWith("s")) {
+                value = Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+            } else if (text.endsWith("m")) {
+                value = Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
+            } else if (text.endsWith("h")) {
+                value = Duration.ofHours(Long.parseLong(text.substring(0, text.length() - 1)));
+            } else {
+                value = Duration.ofSeconds(Long.parseLong(text));
+            }
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException();
+            }
+            return value;
+        }, "a positive duration such as 500ms, 10s, 5m or 1h");
+    }
+
+    private static JsonArray iceServers(String text) {
+        try {
+            return new JsonArray(text);
+        } catch (DecodeException | ClassCastException e) {
+            throw new IllegalArgumentException("--ice-servers must be a JSON array, e.g. [{\"urls\":\"stun:stun.example.org:3478\"}]");
+        }
+    }
+
+    private static <T> T parsed(Map<String, String> values, String name, Function<String, T> parse, String expected) {
+        String text = values.get(name).strip();
+        try {
+            return parse.apply(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--" + name + " must be " + expected + ", not '" + text + "'");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.drawbridge.auth;
+
+/** A token that cannot be accepted, and why. The message is safe to show to the client. */
+public final class TokenException extends Exception {
+    /** Why a token was refused. */
+    public enum Reason { MALFORMED, BAD_SIGNATURE, EXPIRED }
+
+    private final Reason reason;
+
+    TokenException(Reason reason, String message) {
+        super(message, null, false, false);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.drawbridge.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.drawbridge.bus.Peer;
+
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.UUID;
+
+/**
+ * Issues and verifies the access tokens of PROTOCOL.md: JWTs signed HS256 with the cluster's shared
+ * secret, carrying the peer's {@code id} and {@code username}, {@code iat} and {@code exp}.
+ * Thread-safe.
+ */
+public final class Tokens {
+    /** HS256 needs a key at least as long as its hash. */
+    public static final int MIN_SECRET_BYTES = 32;
+
+    private static final JWSHeader HEADER = new JWSHeader(JWSAlgorithm.HS256);
+
+    private final JWSSigner signer;
+    private final JWSVerifier verifier;
+    private final Duration lifetime;
+    private final Duration refreshGrace;
+    private final Clock clock;
+
+    public Tokens(byte[] secret, Duration lifetime, Duration refreshGrace, Clock clock) {
+        if (secret.length < MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException(
+                    "the token secret must be at least " + MIN_SECRET_BYTES + " bytes long");
+        }
+        try {
+            this.signer = new MACSigner(secret);
+            this.verifier = new MACVerifier(secret);
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException("unusable token secret: " + e.getMessage(), e);
+        }
+        this.lifetime = lifetime;
+        this.refreshGrace = refreshGrace;
+        this.clock = clock;
+    }
+
+    /** A token for a new peer: a fresh random id and the given name. */
+    public String issue(String username) {
+        return issue(new Peer(UUID.randomUUID().toString(), username));
+    }
+
+    /** The peer that a valid, unexpired token names. */
+    public Peer verify(String token) throws TokenException {
+        return verify(token, Duration.ZERO);
+    }
+
+    /**
+     * A new token for the same peer, from one that is valid or expired less than the refresh grace ago.
+     */
+    public String refresh(String token) throws TokenException {
+        return issue(verify(token, refreshGrace));
+    }
+
+    private String issue(Peer peer) {
+        Instant now = clock.instant();
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .claim("id", peer.id())
+                .claim("username", peer.username())
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(lifetime)))
+                .build();
+        SignedJWT jwt = new SignedJWT(HEADER, claims);
+        try {
+            jwt.sign(signer);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("signing failed", e);
+        }
+        return jwt.serialize();
+    }
+
+    private Peer verify(String token, Duration leeway) throws TokenException {
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = SignedJWT.parse(token);
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            throw new TokenException(TokenException.Reason.MALFORMED, "the token is not a well-formed JWT");
+        }
+        // Accept only the algorithm we sign with: never let the token choose how it is checked.
+        if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm())) {
+            throw new TokenException(TokenException.Reason.BAD_SIGNATURE, "the token is not signed with HS256");
+        }
+        try {
+            if (!jwt.verify(verifier)) {
+                throw new TokenException(TokenException.Reason.BAD_SIGNATURE, "the token's signature is not valid");
+            }
+        } catch (JOSEException e) {
+            throw new TokenException(TokenException.Reason.BAD_SIGNATURE, "the token's signature is not valid");
+        }
+        Date expiry = claims.getExpirationTime();
+        if (expiry == null) {
+            throw new TokenException(TokenException.Reason.MALFORMED, "the token has no expiry");
+        }
+        if (!clock.instant().isBefore(expiry.toInstant().plus(leeway))) {
+            throw new TokenException(TokenException.Reason.EXPIRED, "the token has expired");
+        }
+        Object id = claims.getClaim("id");
+        Object username = claims.getClaim("username");
+        if (!(id instanceof String peerId) || !isUuid(peerId) || !(username instanceof String name)) {
+            throw new TokenException(TokenException.Reason.MALFORMED, "the token does not name a peer");
+        }
+        return new Peer(peerId, name);
+    }
+
+    private static boolean isUuid(String value) {
+        if (value.length() != 36) {
+            return false;
+        }
+        try {
+            return UUID.fromString(value).toString().equals(value);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package dev.drawbridge.http;
+
+import dev.drawbridge.auth.TokenException;
+import dev.drawbridge.auth.Tokens;
+import dev.drawbridge.bus.BusUnavailableException;
+import dev.drawbridge.bus.Peer;
+import dev.drawbridge.signal.Identifiers;
+import dev.drawbridge.signal.JoinResult;
+import dev.drawbridge.signal.Signaling;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.function.Supplier;
+
+/**
+ * The routes of PROTOCOL.md. Each handler parses and validates, calls one domain method, and maps
+ * its result to a status; the rules live in {@link Signaling}.
+ */
+public final class Api {
+    private static final Logger log = LoggerFactory.getLogger(Api.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** What the routes need from the rest of the node. */
+    public record Settings(int maxBodyBytes, long pingMillis, int streamBufferBytes, JsonArray iceServers) {}
+
+    private final Vertx vertx;
+    private final Signaling signaling;
+    private final Tokens tokens;
+    private final Settings settings;
+    private final PrometheusMeterRegistry metrics;
+    private final Supplier<Future<Void>> readiness;
+    private final StreamMetrics streamMetrics;
+    private final Buffer page;
+
+    public Api(Vertx vertx, Signaling signaling, Tokens tokens, Settings settings,
+               PrometheusMeterRegistry metrics, Supplier<Future<Void>> readiness, Buffer page) {
+        this.vertx = vertx;
+        this.signaling = signaling;
+        this.tokens = tokens;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.readiness = readiness;
+        this.streamMetrics = new StreamMetrics(metrics);
+        this.page = page;
+    }
+
+    /** A router for one HTTP server instance; every instance shares this API's state. */
+    public Router router() {
+        Router router = Router.router(vertx);
+        Authentication auth = new Authentication(tokens);
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
+
+        router.post("/access").handler(body).handler(this::access);
+        router.post("/access/refresh").handler(this::refresh);
+        router.get("/connect").handler(auth).handler(this::connect);
+        router.post("/relay/:peerId/:event").handler(body).handler(auth).handler(this::relay);
+
+        router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "alive")));
+        router.get("/readyz").handler(this::ready);
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(metrics.scrape()));
+        router.get("/config").handler(ctx -> json(ctx, 200, new JsonObject()
+                .put("iceServers", settings.iceServers().copy())
+                .put("maxRoomSize", signaling.maxRoomSize())));
+        router.get("/assets/*").handler(StaticHandler.create("web/assets").setDefaultContentEncoding("UTF-8"));
+
+        router.get("/").handler(ctx -> ctx.response()
+                .setStatusCode(302).putHeader("Location", "/" + newRoomId()).end());
+        router.get("/:roomId").handler(this::page);
+        router.post("/:roomId/join").handler(body).handler(auth).handler(this::join);
+        router.post("/:roomId/leave").handler(body).handler(auth).handler(this::leave);
+
+        router.route().failureHandler(this::failed);
+        router.errorHandler(404, ctx -> ApiError.send(ctx, 404, "not_found", "no such route"));
+        router.errorHandler(405, ctx -> ApiError.send(ctx, 405, "method_not_allowed", "method not allowed here"));
+        return router;
+    }
+
+    /** POST /access {"username"}: a token for a new peer. */
+    private void access(RoutingContext ctx) {
+        JsonObject request = jsonObject(ctx);
+        String username = Identifiers.username(request.getValue("username") instanceof String s ? s : null)
+                .orElseThrow(() -> new ApiError(400, "invalid_username",
+                        "username must be 1 to " + Identifiers.MAX_USERNAME_LENGTH
+                                + " characters after trimming, with no control characters"));
+        json(ctx, 200, new JsonObject().put("token", tokens.issue(username)));
+    }
+
+    /** POST /access/refresh: a new token for the same peer. */
+    private void refresh(RoutingContext ctx) {
+        String token = Authentication.token(ctx);
+        if (token == null) {
+            throw new ApiError(401, "missing_token", "this request needs an access token");
+        }
+        try {
+            json(ctx, 200, new JsonObject().put("token", tokens.refresh(token)));
+        } catch (TokenException e) {
+            Authentication.refuse(ctx, e);
+        }
+    }
+
+    /** GET /connect: the peer's event stream. */
+    private void connect(RoutingContext ctx) {
+        String accept = ctx.request().getHeader("Accept");
+        if (accept == null || !accept.contains("text/event-stream")) {
+            throw new ApiError(406, "not_acceptable", "GET /connect needs Accept: text/event-stream");
+        }
+        Peer peer = Authentication.peer(ctx);
+        SseStream stream = new SseStream(vertx, ctx.response(), ctx.request().connection(), streamMetrics, peer.id());
+        stream.start(settings.pingMillis(), settings.streamBufferBytes());
+        signaling.open(peer, stream);
+    }
+
+    /** POST /:roomId/join */
+    private void join(RoutingContext ctx) {
+        String roomId = roomId(ctx);
+        signaling.join(Authentication.peer(ctx), roomId).onComplete(done -> {
+            if (done.failed()) {
+                ctx.fail(done.cause());
+                return;
+            }
+            switch (done.result()) {
+                case JoinResult.Joined joined -> {
+                    JsonArray peers = new JsonArray();
+                    joined.others().forEach(p -> peers.add(new JsonObject().put("id", p.id()).put("username", p.username())));
+                    json(ctx, 200, new JsonObject().put("roomId", roomId).put("peers", peers));
+                }
+                case JoinResult.AlreadyMember already ->
+                        json(ctx, 200, new JsonObject().put("roomId", roomId).put("alreadyMember", true));
+                case JoinResult.RoomFull full -> ApiError.send(ctx, 409, "room_full",
+                        "room " + roomId + " already holds " + full.maxSize() + " peers");
+                case JoinResult.NotConnected notConnected -> ApiError.send(ctx, 409, "not_connected",
+                        "open the event stream (GET /connect) before joining");
+            }
+        });
+    }
+
+    /** POST /:roomId/leave */
+    private void leave(RoutingContext ctx) {
+        String roomId = roomId(ctx);
+        signaling.leave(Authentication.peer(ctx), roomId).onComplete(done -> {
+            if (done.failed()) {
+                ctx.fail(done.cause());
+            } else {
+                json(ctx, 200, new JsonObject().put("roomId", roomId).put("left", done.result()));
+            }
+        });
+    }
+
+    /** POST /relay/:peerId/:event */
+    private void relay(RoutingContext ctx) {
+        String target = ctx.pathParam("peerId");
+        String event = ctx.pathParam("event");
+        if (!Identifiers.isPeerId(target)) {
+            throw new ApiError(400, "invalid_peer_id", "a peer id is the UUID of its token");
+        }
+        if (!Identifiers.isRelayEvent(event)) {
+            throw new ApiError(400, "invalid_event",
+                    "an event name matches [a-z0-9][a-z0-9-]{0,31} and is not one the server sends");
+        }
+        String body = ctx.body().asString();
+        if (body == null || !JsonText.isValid(body)) {
+            throw new ApiError(400, "invalid_json", "the body must be one JSON value");
+        }
+        signaling.relay(Authentication.peer(ctx), target, event, body).onComplete(done -> {
+            if (done.failed()) {
+                ctx.fail(done.cause());
+                return;
+            }
+            switch (done.result()) {
+                case ACCEPTED -> json(ctx, 200, new JsonObject().put("ok", true));
+                case UNKNOWN_PEER -> ApiError.send(ctx, 404, "unknown_peer", "no such peer in your rooms");
+            }
+        });
+    }
+
+    /** GET /:roomId: the drawing app. */
+    private void page(RoutingContext ctx) {
+        roomId(ctx);
+        ctx.response()
+                .putHeader("Content-Type", "text/html; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache")
+                .end(page);
+    }
+
+    private void ready(RoutingContext ctx) {
+        readiness.get().onComplete(ready -> {
+            if (ready.succeeded()) {
+                json(ctx, 200, new JsonObject().put("status", "ready"));
+            } else {
+                ApiError.send(ctx, 503, "not_ready", ready.cause().getMessage());
+            }
+        });
+    }
+
+    private void failed(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        if (failure instanceof ApiError error) {
+            error.send(ctx);
+        } else if (failure instanceof BusUnavailableException) {
+            ctx.response().putHeader("Retry-After", "1");
+            ApiError.send(ctx, 503, "unavailable", "the service cannot reach its message bus; retry shortly");
+        } else if (ctx.statusCode() == 413) {
+            ApiError.send(ctx, 413, "body_too_large", "the body is larger than " + settings.maxBodyBytes() + " bytes");
+        } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            ApiError.send(ctx, ctx.statusCode(), "bad_request", "the request cannot be served");
+        } else {
+            log.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+            ApiError.send(ctx, 500, "internal_error", "something went wrong on the server");
+        }
+    }
+
+    private static String roomId(RoutingContext ctx) {
+        String roomId = ctx.pathParam("roomId");
+        if (!Identifiers.isRoomId(roomId)) {
+            throw new ApiError(400, "invalid_room_id", "a room id matches [A-Za-z0-9_-]{1,64}");
+        }
+        return roomId;
+    }
+
+    private static JsonObject jsonObject(RoutingContext ctx) {
+        try {
+            Object value = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
+            if (value instanceof JsonObject object) {
+                return object;
+            }
+        } catch (DecodeException e) {
+            throw new ApiError(400, "invalid_json", "the body must be a JSON object");
+        }
+        throw new ApiError(400, "invalid_json", "the body must be a JSON object");
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    private static String newRoomId() {
+        byte[] bytes = new byte[8];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

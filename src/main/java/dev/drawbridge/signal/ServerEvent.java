@@ -1,0 +1,64 @@
+package dev.drawbridge.signal;
+
+import dev.drawbridge.bus.Message;
+import dev.drawbridge.bus.Peer;
+import io.vertx.core.json.JsonObject;
+
+/** The events of PROTOCOL.md that the server sends, each able to render itself as a {@link Message}. */
+sealed interface ServerEvent {
+
+    Message message();
+
+    record Connected(Peer user) implements ServerEvent {
+        @Override
+        public Message message() {
+            return new Message("connected", new JsonObject().put("user", json(user)).encode());
+        }
+    }
+
+    record AddPeer(Peer peer, String roomId, boolean offer) implements ServerEvent {
+        @Override
+        public Message message() {
+            return new Message("add-peer", new JsonObject()
+                    .put("peer", json(peer)).put("roomId", roomId).put("offer", offer).encode());
+        }
+    }
+
+    record RemovePeer(Peer peer, String roomId) implements ServerEvent {
+        @Override
+        public Message message() {
+            return new Message("remove-peer", new JsonObject()
+                    .put("peer", json(peer)).put("roomId", roomId).encode());
+        }
+    }
+
+    record Replaced() implements ServerEvent {
+        @Override
+        public Message message() {
+            return new Message("replaced", "{}");
+        }
+    }
+
+    /**
+     * A client's event passed on to another peer. {@code body} is valid JSON; it is embedded as it
+     * came, with line breaks (which JSON allows only as whitespace between tokens) turned to spaces
+     * so that it stays one SSE data line.
+     */
+    record Relayed(String event, Peer sender, String body) implements ServerEvent {
+        @Override
+        public Message message() {
+            String peer = json(sender).encode();
+            StringBuilder data = new StringBuilder(peer.length() + body.length() + 20)
+                    .append("{\"peer\":").append(peer).append(",\"data\":");
+            for (int i = 0; i < body.length(); i++) {
+                char c = body.charAt(i);
+                data.append(c == '\n' || c == '\r' ? ' ' : c);
+            }
+            return new Message(event, data.append('}').toString());
+        }
+    }
+
+    private static JsonObject json(Peer peer) {
+        return new JsonObject().put("id", peer.id()).put("username", peer.username());
+    }
+}

@@ -1,0 +1,22 @@
+package dev.drawbridge.signal;
+
+import dev.drawbridge.bus.Message;
+
+/**
+ * The way down to one browser: an open event stream. The transport implements it; the domain only
+ * writes to it and learns when it ends. Implementations are thread-safe and never block.
+ */
+public interface Stream {
+
+    /** Writes an event with its per-peer sequence number. Silently does nothing once closed. */
+    void send(long id, Message message);
+
+    /** Writes an event that is not part of the replayable sequence ({@code connected}). */
+    void send(Message message);
+
+    /** Ends the stream. The close handler runs once, whoever closed it. */
+    void close();
+
+    /** Runs {@code handler} once when the stream ends, for whatever reason. */
+    void onClose(Runnable handler);
+}
