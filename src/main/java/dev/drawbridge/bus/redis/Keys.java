@@ -1,0 +1,84 @@
+package dev.drawbridge.bus.redis;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Every key and channel the Redis backend uses (see {@code docs/REDIS.md}). The part in braces is
+ * the hash tag: keys of one peer, of one room, of one node, or of the node registry land in one
+ * slot, so that each Lua script touches a single slot and the same code runs on Redis Cluster.
+ */
+final class Keys {
+    static final String PREFIX = "db:";
+
+    private Keys() {}
+
+    /** Sharded pub/sub channel of one peer: where {@code deliver} sends its messages. */
+    static String channel(String peerId) {
+        return PREFIX + "{peer:" + peerId + "}:msg";
+    }
+
+    /** The peer id of a channel made by {@link #channel}, or null for anything else. */
+    static String peerOfChannel(String channel) {
+        String head = PREFIX + "{peer:";
+        String tail = "}:msg";
+        if (!channel.startsWith(head) || !channel.endsWith(tail) || channel.length() <= head.length() + tail.length()) {
+            return null;
+        }
+        return channel.substring(head.length(), channel.length() - tail.length());
+    }
+
+    /** STRING: the id of the node that holds the peer's session. Its presence is "registered". */
+    static String peerNode(String peerId) {
+        return PREFIX + "{peer:" + peerId + "}:node";
+    }
+
+    /** SET of room ids: every room the peer is in, and possibly one it is just entering or failed to enter. */
+    static String peerRooms(String peerId) {
+        return PREFIX + "{peer:" + peerId + "}:rooms";
+    }
+
+    /** ZSET peer id -> join number: the members, in join order. */
+    static String roomMembers(String roomId) {
+        return PREFIX + "{room:" + roomId + "}:members";
+    }
+
+    /** HASH peer id -> username of the members. */
+    static String roomNames(String roomId) {
+        return PREFIX + "{room:" + roomId + "}:names";
+    }
+
+    /** STRING counter that numbers the joins of a room. */
+    static String roomSeq(String roomId) {
+        return PREFIX + "{room:" + roomId + "}:seq";
+    }
+
+    /** SET of the peer ids registered on a node: what a survivor reaps when that node dies. */
+    static String nodePeers(String nodeId) {
+        return PREFIX + "{node:" + nodeId + "}:peers";
+    }
+
+    /** ZSET node id -> lease deadline (ms on Redis' clock) of every live node. */
+    static final String LEASES = PREFIX + "{nodes}:leases";
+
+    /** ZSET node id -> claim deadline of every dead node a survivor is reaping. */
+    static final String CLAIMS = PREFIX + "{nodes}:claims";
+
+    /** The Redis Cluster slot of a key or channel (CRC16/XMODEM of its hash tag, modulo 16384). */
+    static int slot(String key) {
+        int open = key.indexOf('{');
+        if (open >= 0) {
+            int close = key.indexOf('}', open + 1);
+            if (close > open + 1) {
+                key = key.substring(open + 1, close);
+            }
+        }
+        int crc = 0;
+        for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
+            crc ^= (b & 0xff) << 8;
+            for (int i = 0; i < 8; i++) {
+                crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+            }
+        }
+        return (crc & 0xffff) % 16384;
+    }
+}

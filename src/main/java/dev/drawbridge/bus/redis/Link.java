@@ -1,0 +1,167 @@
+package dev.drawbridge.bus.redis;
+
+import dev.drawbridge.bus.BusUnavailableException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * One long-lived Redis connection that comes back by itself. While it is down every command fails
+ * at once with {@link BusUnavailableException}; in the background it reconnects with a doubling
+ * delay, names itself ({@code CLIENT SETNAME}, so operators and tests can count a node's
+ * connections) and tells its owner through {@code onUp}, which restores whatever state the
+ * connection carried (subscriptions).
+ *
+ * <p>Thread-safe: commands may be sent from any thread; those sent from one thread are written in
+ * that order, which is what keeps {@code deliver} ordered per caller.
+ */
+final class Link {
+    private static final Logger log = LoggerFactory.getLogger(Link.class);
+
+    private final Vertx vertx;
+    private final Redis client;
+    private final String name;
+    private final RedisSettings settings;
+    private final BiConsumer<RedisConnection, Response> onPush;
+    private final Consumer<RedisConnection> onUp;
+    private final Runnable onDown;
+
+    private volatile RedisConnection connection;
+    private long retryDelayMs;
+    private boolean retryScheduled;
+    private boolean closed;
+
+    Link(Vertx vertx, Redis client, String name, RedisSettings settings,
+         BiConsumer<RedisConnection, Response> onPush, Consumer<RedisConnection> onUp, Runnable onDown) {
+        this.vertx = vertx;
+        this.client = client;
+        this.name = name;
+        this.settings = settings;
+        this.onPush = onPush;
+        this.onUp = onUp;
+        this.onDown = onDown;
+        this.retryDelayMs = settings.reconnectMin().toMillis();
+    }
+
+    /** The first connection. Fails when Redis cannot be reached, and then does not retry. */
+    Future<Void> start() {
+        return attempt().recover(t -> Future.failedFuture(unavailable("cannot connect " + name, t)));
+    }
+
+    boolean isUp() {
+        return connection != null;
+    }
+
+    /** Sends one command; every failure (down, dropped, timed out, error reply) is a {@link BusUnavailableException}. */
+    Future<Response> send(Request request) {
+        return sendRaw(request).recover(t -> Future.failedFuture(unavailable(name + ": " + t.getMessage(), t)));
+    }
+
+    /** Sends one command and leaves its failure as it is (the caller wants to look at error replies). */
+    Future<Response> sendRaw(Request request) {
+        RedisConnection c = connection;
+        if (c == null) {
+            return Future.failedFuture(unavailable(name + " connection is down", null));
+        }
+        return c.send(request).timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    Future<Void> close() {
+        RedisConnection c;
+        synchronized (this) {
+            closed = true;
+            c = connection;
+            connection = null;
+        }
+        return c == null ? Future.succeededFuture() : c.close().otherwiseEmpty();
+    }
+
+    static BusUnavailableException unavailable(String message, Throwable cause) {
+        if (cause instanceof BusUnavailableException already) {
+            return already;
+        }
+        return new BusUnavailableException("Redis unavailable: " + message, cause);
+    }
+
+    private Future<Void> attempt() {
+        return client.connect().compose(conn -> {
+            // Set when this connection ends, even before it is installed, so a connection that died
+            // during its setup is never installed.
+            AtomicBoolean ended = new AtomicBoolean();
+            conn.handler(push -> onPush.accept(conn, push));
+            conn.exceptionHandler(t -> lost(conn, ended, t));
+            conn.endHandler(v -> lost(conn, ended, null));
+            return conn.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(name))
+                    .timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .compose(ok -> install(conn, ended), t -> {
+                        conn.close();
+                        return Future.failedFuture(t);
+                    });
+        });
+    }
+
+    private Future<Void> install(RedisConnection conn, AtomicBoolean ended) {
+        synchronized (this) {
+            if (closed || ended.get()) {
+                conn.close();
+                return Future.failedFuture(closed ? "closed" : "connection ended during setup");
+            }
+            connection = conn;
+            retryDelayMs = settings.reconnectMin().toMillis();
+        }
+        onUp.accept(conn);
+        return Future.succeededFuture();
+    }
+
+    private void lost(RedisConnection conn, AtomicBoolean ended, Throwable cause) {
+        boolean wasCurrent;
+        synchronized (this) {
+            if (!ended.compareAndSet(false, true)) {
+                return;
+            }
+            wasCurrent = connection == conn;
+            if (wasCurrent) {
+                connection = null;
+            }
+        }
+        conn.close();
+        if (wasCurrent) {
+            log.warn("Redis {} connection lost{}; reconnecting", name, cause == null ? "" : ": " + cause.getMessage());
+            onDown.run();
+            scheduleRetry();
+        }
+    }
+
+    private void scheduleRetry() {
+        long delay;
+        synchronized (this) {
+            if (closed || retryScheduled) {
+                return;
+            }
+            retryScheduled = true;
+            delay = retryDelayMs;
+            retryDelayMs = Math.min(retryDelayMs * 2, settings.reconnectMax().toMillis());
+        }
+        vertx.setTimer(delay, id -> {
+            synchronized (this) {
+                retryScheduled = false;
+            }
+            attempt().onSuccess(v -> log.info("Redis {} connection restored", name))
+                    .onFailure(t -> {
+                        log.debug("Redis {} reconnect failed: {}", name, t.getMessage());
+                        scheduleRetry();
+                    });
+        });
+    }
+}

@@ -1,0 +1,145 @@
+package dev.drawbridge.bus.redis;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * This node's lease, and the reaping of the nodes whose lease lapsed.
+ *
+ * <p>A lease is a deadline on Redis' own clock, renewed by every heartbeat. Every node looks for
+ * lapsed leases; the claim script moves a lapsed node to the claims atomically, so exactly one
+ * survivor reaps it, and never the node itself. A node is never claimed while its deadline lies
+ * ahead, and while it is claimed its heartbeat does not renew, so a lease and a reaper never
+ * coexist. A node that was reaped while alive (it could not reach Redis for a whole lease, or
+ * Redis lost its data) learns it from its next heartbeat: it registers its peers again and tells
+ * {@code onLeaseLost}, since their rooms are gone.
+ */
+final class Liveness {
+    private static final Logger log = LoggerFactory.getLogger(Liveness.class);
+
+    private final Vertx vertx;
+    private final Link commands;
+    private final String nodeId;
+    private final RedisSettings settings;
+    private final RedisRooms rooms;
+    private final Runnable onLeaseLost;
+
+    private final AtomicBoolean beating = new AtomicBoolean();
+    private final AtomicBoolean reaping = new AtomicBoolean();
+    private volatile boolean started;
+    private volatile boolean stopped;
+    private volatile boolean claimed;
+    private long heartbeatTimer = -1;
+    private long reapTimer = -1;
+
+    Liveness(Vertx vertx, Link commands, String nodeId, RedisSettings settings, RedisRooms rooms, Runnable onLeaseLost) {
+        this.vertx = vertx;
+        this.commands = commands;
+        this.nodeId = nodeId;
+        this.settings = settings;
+        this.rooms = rooms;
+        this.onLeaseLost = onLeaseLost;
+    }
+
+    /** Takes the first lease (so that peers registered from now on can be reaped), then starts the timers. */
+    Future<Void> start() {
+        return Script.HEARTBEAT.run(commands, List.of(Keys.LEASES, Keys.CLAIMS), leaseArgs()).map(r -> {
+            synchronized (this) {
+                if (!stopped) {
+                    started = true;
+                    heartbeatTimer = vertx.setPeriodic(settings.heartbeatInterval().toMillis(), id -> beat());
+                    reapTimer = vertx.setPeriodic(settings.reapInterval().toMillis(), id -> reap());
+                }
+            }
+            return null;
+        });
+    }
+
+    synchronized void stop() {
+        stopped = true;
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
+        }
+        if (reapTimer >= 0) {
+            vertx.cancelTimer(reapTimer);
+        }
+    }
+
+    /** The command connection came back: renew at once rather than at the next tick. */
+    void reconnected() {
+        if (started && !stopped) {
+            beat();
+        }
+    }
+
+    private void beat() {
+        if (stopped || !beating.compareAndSet(false, true)) {
+            return;
+        }
+        Script.HEARTBEAT.run(commands, List.of(Keys.LEASES, Keys.CLAIMS), leaseArgs())
+                .onSuccess(reply -> renewed(reply.toInteger()))
+                .onFailure(t -> log.debug("heartbeat failed: {}", t.getMessage()))
+                .onComplete(r -> beating.set(false));
+    }
+
+    private void renewed(int outcome) {
+        switch (outcome) {
+            case 0 -> {
+                if (!claimed) {
+                    claimed = true;
+                    log.error("node {} is being reaped by a survivor although it is alive (its lease lapsed)", nodeId);
+                }
+            }
+            case 2 -> {
+                claimed = false;
+                log.warn("node {} had lost its lease (reaped, or Redis lost its data): registering its peers again", nodeId);
+                rooms.restoreRegistrations()
+                        .onFailure(t -> log.warn("registering peers again failed: {}", t.getMessage()));
+                try {
+                    onLeaseLost.run();
+                } catch (RuntimeException e) {
+                    log.error("lease-lost listener failed", e);
+                }
+            }
+            default -> claimed = false;
+        }
+    }
+
+    private void reap() {
+        if (stopped || !reaping.compareAndSet(false, true)) {
+            return;
+        }
+        Script.CLAIM.run(commands, List.of(Keys.LEASES, Keys.CLAIMS),
+                        List.of(nodeId, Long.toString(settings.claimTtl().toMillis())))
+                .compose(reply -> {
+                    Future<Void> chain = Future.succeededFuture();
+                    for (int i = 0; i < reply.size(); i++) {
+                        String dead = reply.get(i).toString();
+                        chain = chain.compose(v -> reapNode(dead));
+                    }
+                    return chain;
+                })
+                .onFailure(t -> log.debug("reaping failed: {}", t.getMessage()))
+                .onComplete(r -> reaping.set(false));
+    }
+
+    private Future<Void> reapNode(String dead) {
+        long started = System.nanoTime();
+        return rooms.reap(dead)
+                // Done: release the claim. A failure keeps it, and another survivor retries after claimTtl.
+                .compose(v -> commands.send(Request.cmd(Command.ZREM).arg(Keys.CLAIMS).arg(dead)))
+                .onSuccess(v -> log.info("reaped node {} in {} ms", dead, (System.nanoTime() - started) / 1_000_000))
+                .mapEmpty();
+    }
+
+    private List<String> leaseArgs() {
+        return List.of(nodeId, Long.toString(settings.leaseTtl().toMillis()));
+    }
+}

@@ -1,0 +1,164 @@
+package dev.drawbridge.bus.redis;
+
+import dev.drawbridge.bus.Bus;
+import dev.drawbridge.bus.Rooms;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * A node's part of a Drawbridge cluster on Redis: the {@link Bus} and {@link Rooms} that every
+ * node shares through one Redis, on exactly two connections per node (one for commands, one
+ * subscriber), whatever the number of peers. Both connections are named
+ * {@code drawbridge:<nodeId>:cmd} and {@code drawbridge:<nodeId>:sub} in {@code CLIENT LIST}.
+ *
+ * <p>When Redis cannot be reached every operation fails with
+ * {@link dev.drawbridge.bus.BusUnavailableException}; both connections come back by themselves
+ * (100 ms doubling to 2 s by default), subscriptions are restored, and service resumes.
+ */
+public final class RedisBackend {
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private final String nodeId;
+    private final Redis client;
+    private final Link commands;
+    private final Link subscriptions;
+    private final Subscriber subscriber;
+    private final RedisBus bus;
+    private final RedisRooms rooms;
+    private final Liveness liveness;
+    private final List<Runnable> leaseLostListeners = new CopyOnWriteArrayList<>();
+    private final AtomicInteger openParts = new AtomicInteger(2);
+    private final Promise<Void> closed = Promise.promise();
+
+    private RedisBackend(Vertx vertx, String redisUrl, String nodeId, RedisSettings settings) {
+        this.nodeId = nodeId;
+        RedisOptions options = new RedisOptions()
+                .setConnectionString(redisUrl)
+                // Two connections are ever in use; the rest is room for a dropped one still on its way out.
+                .setMaxPoolSize(4)
+                .setMaxPoolWaiting(8)
+                .setMaxWaitingHandlers(settings.maxPendingCommands());
+        options.getNetClientOptions()
+                .setTcpKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setConnectTimeout((int) settings.commandTimeout().toMillis());
+        this.client = Redis.createClient(vertx, options);
+        this.subscriber = new Subscriber(settings, this::received);
+        this.subscriptions = new Link(vertx, client, "drawbridge:" + nodeId + ":sub", settings,
+                subscriber::onPush, subscriber::restore, subscriber::lost);
+        this.commands = new Link(vertx, client, "drawbridge:" + nodeId + ":cmd", settings,
+                (connection, push) -> { }, connection -> reconnected(), () -> { });
+        this.bus = new RedisBus(commands, subscriber, this::partClosed);
+        this.rooms = new RedisRooms(commands, nodeId, this::partClosed);
+        this.liveness = new Liveness(vertx, commands, nodeId, settings, rooms, this::leaseLost);
+        rooms.attach(liveness);
+    }
+
+    /**
+     * Connects a node to Redis and takes its first lease. Fails (with
+     * {@link dev.drawbridge.bus.BusUnavailableException}) when Redis cannot be reached at start.
+     *
+     * @param redisUrl {@code redis://host:port} (user, password and database as Vert.x accepts them)
+     * @param nodeId   this node's unique name, {@code [A-Za-z0-9._-]{1,64}}; a restarted process
+     *                 should take a new one, since the peers of its previous life get reaped
+     */
+    public static Future<RedisBackend> connect(Vertx vertx, String redisUrl, String nodeId, RedisSettings settings) {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(settings, "settings");
+        if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
+            return Future.failedFuture(new IllegalArgumentException("node id must match " + NODE_ID + ": " + nodeId));
+        }
+        RedisBackend backend = new RedisBackend(vertx, redisUrl, nodeId, settings);
+        return backend.start()
+                .map(v -> backend)
+                .recover(t -> backend.close().transform(ignored -> Future.failedFuture(t)));
+    }
+
+    /** {@link #connect(Vertx, String, String, RedisSettings)} with {@link RedisSettings#defaults()}. */
+    public static Future<RedisBackend> connect(Vertx vertx, String redisUrl, String nodeId) {
+        return connect(vertx, redisUrl, nodeId, RedisSettings.defaults());
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public Bus bus() {
+        return bus;
+    }
+
+    public Rooms rooms() {
+        return rooms;
+    }
+
+    /** Both connections are up (no round trip). */
+    public boolean isReady() {
+        return commands.isUp() && subscriber.isUp() && !closed.future().isComplete();
+    }
+
+    /** For {@code /readyz}: a round trip on the command connection, and the subscriber connection is up. */
+    public Future<Void> ping() {
+        if (!subscriber.isUp()) {
+            return Future.failedFuture(Link.unavailable("subscriber connection is down", null));
+        }
+        return commands.send(Request.cmd(Command.PING)).mapEmpty();
+    }
+
+    /**
+     * Called when this node learns that Redis forgot its peers although it is alive: Redis lost its
+     * data, or the node could not renew its lease for a whole lease and survivors reaped it. The
+     * node's peers are registered again by then, but their room memberships are gone (the other
+     * members got {@code remove-peer}): the wiring should make those streams rebuild, e.g. with
+     * {@code resync}. Called on a Vert.x thread; must not block.
+     */
+    public void onLeaseLost(Runnable listener) {
+        leaseLostListeners.add(listener);
+    }
+
+    /**
+     * Stops everything: subscriptions, lease renewal, reaping, connections. Does not unregister
+     * the peers of this node: when it stops for good with peers left, survivors reap them once the
+     * lease lapsed. Closing {@link #bus()} and {@link #rooms()} both has the same effect.
+     */
+    public Future<Void> close() {
+        bus.close();
+        rooms.close();
+        return closed.future();
+    }
+
+    private Future<Void> start() {
+        return Future.all(commands.start(), subscriptions.start()).compose(v -> liveness.start());
+    }
+
+    private void received(String channel, String payload) {
+        bus.received(channel, payload);
+    }
+
+    private void reconnected() {
+        liveness.reconnected();
+    }
+
+    private void leaseLost() {
+        leaseLostListeners.forEach(Runnable::run);
+    }
+
+    private void partClosed() {
+        if (openParts.decrementAndGet() == 0) {
+            Future.join(commands.close(), subscriptions.close())
+                    .transform(v -> client.close())
+                    .onComplete(r -> closed.tryComplete());
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.drawbridge.bus.redis;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tuning of the Redis backend. The defaults reap the peers of a dead node within about
+ * {@code leaseTtl + reapInterval} (6 s), inside the 10 s the protocol promises.
+ *
+ * @param heartbeatInterval how often this node renews its lease
+ * @param leaseTtl          how long a lease lasts without renewal; after that the node counts as dead
+ * @param reapInterval      how often every node looks for lapsed leases
+ * @param claimTtl          how long a survivor may take to reap a dead node before another one takes over
+ * @param commandTimeout    a command without an answer after this long fails as unavailable
+ * @param reconnectMin      first delay before reconnecting a dropped connection; doubles on each failure
+ * @param reconnectMax      ceiling of that delay
+ * @param maxPendingCommands commands in flight on the command connection before new ones are refused
+ */
+public record RedisSettings(
+        Duration heartbeatInterval,
+        Duration leaseTtl,
+        Duration reapInterval,
+        Duration claimTtl,
+        Duration commandTimeout,
+        Duration reconnectMin,
+        Duration reconnectMax,
+        int maxPendingCommands) {
+
+    public RedisSettings {
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        Objects.requireNonNull(leaseTtl, "leaseTtl");
+        Objects.requireNonNull(reapInterval, "reapInterval");
+        Objects.requireNonNull(claimTtl, "claimTtl");
+        Objects.requireNonNull(commandTimeout, "commandTimeout");
+        Objects.requireNonNull(reconnectMin, "reconnectMin");
+        Objects.requireNonNull(reconnectMax, "reconnectMax");
+        requirePositive(heartbeatInterval, "heartbeatInterval");
+        requirePositive(reapInterval, "reapInterval");
+        requirePositive(commandTimeout, "commandTimeout");
+        requirePositive(reconnectMin, "reconnectMin");
+        // A lease must survive at least one missed beat, or a slow round trip reaps a live node.
+        if (leaseTtl.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("leaseTtl must be at least twice heartbeatInterval");
+        }
+        if (claimTtl.compareTo(leaseTtl) < 0) {
+            throw new IllegalArgumentException("claimTtl must be at least leaseTtl");
+        }
+        if (reconnectMax.compareTo(reconnectMin) < 0) {
+            throw new IllegalArgumentException("reconnectMax must be at least reconnectMin");
+        }
+        if (maxPendingCommands < 1) {
+            throw new IllegalArgumentException("maxPendingCommands must be positive");
+        }
+    }
+
+    /** Heartbeat every 1 s, lease 5 s, reaping every 1 s; reconnect from 100 ms doubling to 2 s. */
+    public static RedisSettings defaults() {
+        return new RedisSettings(
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(2),
+                Duration.ofMillis(100),
+                Duration.ofSeconds(2),
+                16_384);
+    }
+
+    /** The same settings with another liveness timing. */
+    public RedisSettings withLease(Duration heartbeatInterval, Duration leaseTtl, Duration reapInterval) {
+        return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl.compareTo(leaseTtl) < 0 ? leaseTtl : claimTtl,
+                commandTimeout, reconnectMin, reconnectMax, maxPendingCommands);
+    }
+
+    private static void requirePositive(Duration d, String name) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+    }
+}

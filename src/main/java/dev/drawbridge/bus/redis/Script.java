@@ -1,0 +1,62 @@
+package dev.drawbridge.bus.redis;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A Lua script from {@code src/main/resources/redis/}, run by its SHA-1 ({@code EVALSHA}) and sent
+ * in full only when Redis does not know it (first use, or after Redis restarted and lost its cache).
+ * Every script touches the keys of one hash-tag slot only.
+ */
+record Script(String name, String source, String sha) {
+
+    static final Script JOIN = load("join");
+    static final Script LEAVE = load("leave");
+    static final Script HEARTBEAT = load("heartbeat");
+    static final Script CLAIM = load("claim");
+    static final Script REAP_PEER = load("reap-peer");
+    static final Script FORGET_PEER = load("forget-peer");
+    static final Script REREGISTER = load("reregister");
+
+    Future<Response> run(Link link, List<String> keys, List<String> args) {
+        return link.sendRaw(request(Command.EVALSHA, sha, keys, args))
+                .recover(t -> t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")
+                        ? link.sendRaw(request(Command.EVAL, source, keys, args))
+                        : Future.failedFuture(t))
+                .recover(t -> Future.failedFuture(Link.unavailable("script " + name + ": " + t.getMessage(), t)));
+    }
+
+    private static Request request(Command command, String script, List<String> keys, List<String> args) {
+        Request request = Request.cmd(command).arg(script).arg(keys.size());
+        keys.forEach(request::arg);
+        args.forEach(request::arg);
+        return request;
+    }
+
+    private static Script load(String name) {
+        String path = "/redis/" + name + ".lua";
+        try (InputStream in = Script.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + path);
+            }
+            String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
+            return new Script(name, source, HexFormat.of().formatHex(digest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+-- Register a peer again after this node lost its lease or Redis lost its data, unless the peer
+-- has meanwhile registered on another node (it resumed there, and belongs there now).
+-- KEYS[1] peer node. ARGV[1] this node. Returns 1 when the peer is this node's.
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
