@@ -32,6 +32,7 @@ public final class Client {
     private final String id;
     private final String username;
     private final List<SseEvent> events = new ArrayList<>();
+    private final List<java.util.function.Consumer<SseEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CompletableFuture<Void> streamEnded = new CompletableFuture<>();
     private volatile CompletableFuture<HttpResponse<Void>> stream;
 
@@ -51,6 +52,11 @@ public final class Client {
             throw new IllegalStateException("POST /access answered " + response.statusCode() + ": " + response.body());
         }
         return new Client(baseUrl, new JsonObject(response.body()).getString("token"), username);
+    }
+
+    /** Another browser tab of the same peer: the same token, a stream and events of its own. */
+    public Client sameToken() {
+        return new Client(baseUrl, token, username);
     }
 
     public String id() {
@@ -143,22 +149,43 @@ public final class Client {
 
     /** Waits for the first event of that name that matches. */
     public SseEvent awaitEvent(String name, Predicate<SseEvent> matching) {
-        return Awaitility.await(username + " receives " + name).atMost(WAIT)
+        return await(username + " receives " + name)
                 .until(() -> events(name).stream().filter(matching).findFirst(), found -> found.isPresent())
                 .orElseThrow();
     }
 
     /** Waits until the server has ended this client's stream. */
     public void awaitStreamEnd() {
-        Awaitility.await(username + "'s stream ends").atMost(WAIT).until(streamEnded::isDone);
+        await(username + "'s stream ends").until(streamEnded::isDone);
+    }
+
+    /** Waits on a condition, checking it often: these waits are on loopback events, not on time. */
+    public static org.awaitility.core.ConditionFactory await(String what) {
+        return Awaitility.await(what).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5));
     }
 
     public boolean streamEnded() {
         return streamEnded.isDone();
     }
 
-    private synchronized void record(SseEvent event) {
-        events.add(event);
+    /** Runs {@code listener} on every event as it arrives, on the stream's thread. */
+    public void onEvent(java.util.function.Consumer<SseEvent> listener) {
+        listeners.add(listener);
+    }
+
+    /** Posts a join without waiting for the answer. */
+    public CompletableFuture<HttpResponse<String>> joinAsync(String roomId) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/" + roomId + "/join"))
+                .timeout(WAIT).header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void record(SseEvent event) {
+        synchronized (this) {
+            events.add(event);
+        }
+        listeners.forEach(listener -> listener.accept(event));
     }
 
     /** The SSE framing as the HTML standard parses it: fields until a blank line, then dispatch. */

@@ -1,0 +1,102 @@
+package dev.drawbridge.protocol;
+
+import dev.drawbridge.testing.Client;
+import dev.drawbridge.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A slow browser must not hurt the others: its buffer is bounded, and it is closed when full. */
+class SlowConsumerTest {
+    private static final int BUFFER = 64 * 1024;
+    private static final int MAX_RELAYS = 500;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        node = TestNode.start("--stream-buffer", String.valueOf(BUFFER));
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    @Test
+    void aStreamThatStopsReadingIsClosedOnceItsBufferIsFullAndItsRoomIsTold() throws Exception {
+        Client bob = Client.access(node.baseUrl(), "bob").connect();
+        Client sloth = Client.access(node.baseUrl(), "sloth");
+        double sessionsBefore = metric("drawbridge_sessions");
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            URI base = URI.create(node.baseUrl());
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /connect?token=" + sloth.token() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            readUntil(socket.getInputStream(), "event: connected");
+            assertThat(sloth.join("slow").statusCode()).isEqualTo(200);
+            assertThat(bob.join("slow").statusCode()).isEqualTo(200);
+
+            // The sloth reads nothing more; bob keeps relaying 60 KB events to it.
+            String body = "{\"pad\": \"" + "x".repeat(60 * 1024) + "\"}";
+            int relayed = 0;
+            while (relayed < MAX_RELAYS && bob.relay(sloth.id(), "stroke", body).statusCode() == 200) {
+                relayed++;
+            }
+
+            assertThat(relayed).as("relays accepted before the sloth was dropped").isLessThan(MAX_RELAYS);
+            bob.awaitEvent("remove-peer", e -> e.json().getJsonObject("peer").getString("id").equals(sloth.id()));
+            assertThat(metric("drawbridge_streams_slow_closed_total")).isEqualTo(1.0);
+            assertThat(metric("drawbridge_sessions")).as("the sloth's session is gone").isEqualTo(sessionsBefore);
+            assertThat(bob.relay(sloth.id(), "stroke", "{}").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aReadingStreamIsNeverClosedForSlownessHoweverMuchItGets() {
+        Client ada = Client.access(node.baseUrl(), "ada").connect();
+        Client bob = Client.access(node.baseUrl(), "bob").connect();
+        ada.join("fast");
+        bob.join("fast");
+        String body = "{\"pad\": \"" + "x".repeat(60 * 1024) + "\"}";
+
+        for (int i = 0; i < 100; i++) {
+            assertThat(bob.relay(ada.id(), "stroke", body).statusCode()).isEqualTo(200);
+        }
+
+        Client.await("100 strokes").until(() -> ada.events("stroke").size() == 100);
+        assertThat(ada.streamEnded()).isFalse();
+    }
+
+    private static double metric(String name) {
+        String text = Client.send(node.baseUrl(), "GET", "/metrics", null, null).body();
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
+        assertThat(matcher.find()).as("metric %s", name).isTrue();
+        return Double.parseDouble(matcher.group(1));
+    }
+
+    private static void readUntil(InputStream in, String marker) throws Exception {
+        StringBuilder seen = new StringBuilder();
+        byte[] chunk = new byte[256];
+        while (seen.indexOf(marker) < 0) {
+            int n = in.read(chunk);
+            if (n < 0) {
+                throw new IllegalStateException("stream ended before " + marker + ": " + seen);
+            }
+            seen.append(new String(chunk, 0, n, StandardCharsets.UTF_8));
+        }
+    }
+}
