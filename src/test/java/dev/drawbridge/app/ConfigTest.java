@@ -1,0 +1,83 @@
+package dev.drawbridge.app;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigTest {
+
+    @Test
+    void theDefaultsAreThoseOfTheProtocol() {
+        Config config = Config.defaults();
+
+        assertThat(config.port()).isEqualTo(8081);
+        assertThat(config.tokenSecret()).isEmpty();
+        assertThat(config.redisUrl()).isEmpty();
+        assertThat(config.tokenLifetime()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.refreshGrace()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.maxRoomSize()).isEqualTo(16);
+        assertThat(config.maxBodyBytes()).isEqualTo(64 * 1024);
+        assertThat(config.pingInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.iceServers()).isEmpty();
+    }
+
+    @Test
+    void settingsComeFromTheEnvironmentAndFlagsWin() {
+        Config config = Config.parse(new String[] {"--port", "9000", "--ping-interval=500ms"},
+                Map.of("PORT", "7000", "REDIS_URL", "redis://127.0.0.1:6400", "MAX_ROOM_SIZE", "4"));
+
+        assertThat(config.port()).isEqualTo(9000);
+        assertThat(config.pingInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.redisUrl()).isEqualTo(Optional.of("redis://127.0.0.1:6400"));
+        assertThat(config.maxRoomSize()).isEqualTo(4);
+    }
+
+    @Test
+    void durationsTakeUnitsAndPlainNumbersAreSeconds() {
+        assertThat(Config.parse(new String[] {"--token-ttl", "2h"}, Map.of()).tokenLifetime()).isEqualTo(Duration.ofHours(2));
+        assertThat(Config.parse(new String[] {"--token-ttl", "90"}, Map.of()).tokenLifetime()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Config.parse(new String[] {"--token-ttl", "5m"}, Map.of()).tokenLifetime()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void aMalformedValueIsRefusedWithAMessageThatNamesTheSetting() {
+        assertThatThrownBy(() -> Config.parse(new String[] {"--port", "eighty"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--port");
+        assertThatThrownBy(() -> Config.parse(new String[0], Map.of("MAX_ROOM_SIZE", "0")))
+                .hasMessageContaining("--max-room-size");
+        assertThatThrownBy(() -> Config.parse(new String[] {"--ping-interval", "-1s"}, Map.of()))
+                .hasMessageContaining("--ping-interval");
+        assertThatThrownBy(() -> Config.parse(new String[] {"--ice-servers", "{\"urls\":1}"}, Map.of()))
+                .hasMessageContaining("--ice-servers");
+    }
+
+    @Test
+    void anUnknownFlagIsRefused() {
+        assertThatThrownBy(() -> Config.parse(new String[] {"--prot", "80"}, Map.of()))
+                .hasMessageContaining("unknown setting --prot");
+        assertThatThrownBy(() -> Config.parse(new String[] {"--port"}, Map.of()))
+                .hasMessageContaining("needs a value");
+    }
+
+    @Test
+    void helpListsEverySettingWithItsVariableAndDefault() {
+        String help = Config.help();
+
+        Config.SETTINGS.forEach(setting -> assertThat(help)
+                .contains("--" + setting.flag()).contains(setting.env()));
+        assertThat(help).contains("(default: 8081)").contains("(default: 16)");
+    }
+
+    @Test
+    void aShortTokenSecretStopsTheNodeFromStartingWithAClearMessage() {
+        Config config = Config.parse(new String[] {"--host", "127.0.0.1", "--port", "0", "--token-secret", "short"}, Map.of());
+
+        assertThatThrownBy(() -> Drawbridge.start(config).await())
+                .hasMessageContaining("TOKEN_SECRET must be at least 32 bytes");
+    }
+}
