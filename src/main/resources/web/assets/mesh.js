@@ -114,6 +114,7 @@ class PeerLink {
   #retryMs = RETRY_MIN_MS;
   #relayQueue = new RelayQueue(this);
   #closed = false;
+  #addedAt = performance.now();
   #channelOpenedAt = null;
 
   constructor(mesh, peer, offerer) {
@@ -131,7 +132,8 @@ class PeerLink {
       transport: this.#transport,
       offerer: this.#offerer,
       connectionState: this.#pc?.connectionState ?? 'new',
-      // ms from navigation start to the first open data channel (performance.now()).
+      // ms from navigation start (performance.now()) to `add-peer`, and to the first open channel.
+      addedAt: this.#addedAt,
       channelOpenedAt: this.#channelOpenedAt,
     };
   }

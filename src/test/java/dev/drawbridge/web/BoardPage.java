@@ -1,0 +1,167 @@
+package dev.drawbridge.web;
+
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.BoundingBox;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One browser tab with the drawing app open, seen the way a person uses it: pointer input on the
+ * board, and the pixels on the canvas. State is read through the app's read-only
+ * {@code window.drawbridge} hook only to know when to look; the assertions are on pixels and DOM.
+ */
+final class BoardPage {
+    /** The logical board of the app (render.js): every canvas holds this many pixels. */
+    static final int WIDTH = 1600;
+    static final int HEIGHT = 900;
+
+    private static final String HASH_SCRIPT = """
+            async () => {
+              const canvas = document.querySelector('#board');
+              const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+              const digest = await crypto.subtle.digest('SHA-256', data);
+              return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+            }""";
+
+    private static final String PIXEL_SCRIPT = """
+            ([x, y]) => [...document.querySelector('#board').getContext('2d').getImageData(x, y, 1, 1).data]""";
+
+    /** Counts the non-white pixels of the board's column x between y0 and y1. */
+    private static final String INK_IN_COLUMN_SCRIPT = """
+            ([x, y0, y1]) => {
+              const { data } = document.querySelector('#board').getContext('2d').getImageData(x, y0, 1, y1 - y0);
+              let ink = 0;
+              for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 3 * 200) ink++;
+              return ink;
+            }""";
+
+    final Page page;
+    final String name;
+
+    private BoardPage(Page page, String name) {
+        this.page = page;
+        this.name = name;
+    }
+
+    /** Opens the room in a new tab of {@code context} and waits until the app has joined it. */
+    static BoardPage open(BrowserContext context, String baseUrl, String room, String name) {
+        Page page = context.newPage();
+        page.onConsoleMessage(message -> {
+            if ("error".equals(message.type()) || "warning".equals(message.type())) {
+                System.err.println("[" + name + " console " + message.type() + "] " + message.text());
+            }
+        });
+        page.onPageError(error -> System.err.println("[" + name + " page error] " + error));
+        page.navigate(baseUrl + "/" + room + "?name=" + name);
+        BoardPage board = new BoardPage(page, name);
+        board.waitUntilJoined();
+        return board;
+    }
+
+    void waitUntilJoined() {
+        page.waitForFunction("() => window.drawbridge?.state().joined === true");
+    }
+
+    /** Our peer id. */
+    String id() {
+        return (String) page.evaluate("() => window.drawbridge.state().me.id");
+    }
+
+    /** Waits until this page has exactly {@code count} peers, all reached over {@code transport}. */
+    void waitForPeers(int count, String transport) {
+        page.waitForFunction("([count, transport]) => {"
+                + " const peers = window.drawbridge.peers();"
+                + " return peers.length === count && peers.every((p) => p.transport === transport); }",
+                List.of(count, transport));
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> peers() {
+        return (List<Map<String, Object>>) page.evaluate("() => window.drawbridge.peers()");
+    }
+
+    /** Milliseconds from this page's navigation start to the first open data channel of its first peer. */
+    double channelOpenedAtMs() {
+        return ((Number) page.evaluate("() => window.drawbridge.peers()[0].channelOpenedAt")).doubleValue();
+    }
+
+    /** Milliseconds from learning of the first peer ({@code add-peer}) to its data channel opening. */
+    double addPeerToChannelOpenMs() {
+        return ((Number) page.evaluate("() => { const p = window.drawbridge.peers()[0];"
+                + " return p.channelOpenedAt - p.addedAt; }")).doubleValue();
+    }
+
+    // --- input, in logical board coordinates ------------------------------------------------
+
+    /** The viewport position of a logical board point, from where the board is on screen. */
+    double[] toViewport(double x, double y) {
+        BoundingBox box = page.locator("#overlay").boundingBox();
+        return new double[] {box.x + x / WIDTH * box.width, box.y + y / HEIGHT * box.height};
+    }
+
+    /** A mouse stroke through the given logical points (x0, y0, x1, y1, ...). */
+    void stroke(double... points) {
+        pointerDown(points[0], points[1]);
+        for (int i = 2; i < points.length; i += 2) {
+            pointerMove(points[i], points[i + 1], 8);
+        }
+        pointerUp();
+    }
+
+    void pointerDown(double x, double y) {
+        double[] at = toViewport(x, y);
+        page.mouse().move(at[0], at[1]);
+        page.mouse().down();
+    }
+
+    void pointerMove(double x, double y, int steps) {
+        double[] at = toViewport(x, y);
+        page.mouse().move(at[0], at[1], new com.microsoft.playwright.Mouse.MoveOptions().setSteps(steps));
+    }
+
+    void pointerUp() {
+        page.mouse().up();
+    }
+
+    void selectTool(String tool) {
+        page.locator("[data-tool=" + tool + "]").click();
+    }
+
+    void setWidth(int width) {
+        page.locator("#width").fill(Integer.toString(width));
+    }
+
+    void press(String key) {
+        page.keyboard().press(key);
+    }
+
+    // --- what is on the board ----------------------------------------------------------------
+
+    String canvasHash() {
+        return (String) page.evaluate(HASH_SCRIPT);
+    }
+
+    /** RGBA of a logical board pixel. */
+    int[] pixel(int x, int y) {
+        @SuppressWarnings("unchecked")
+        List<Number> rgba = (List<Number>) page.evaluate(PIXEL_SCRIPT, List.of(x, y));
+        return rgba.stream().mapToInt(Number::intValue).toArray();
+    }
+
+    /** True when the pixel is clearly not the white background. */
+    boolean inkAt(int x, int y) {
+        int[] p = pixel(x, y);
+        return p[0] + p[1] + p[2] < 3 * 200;
+    }
+
+    int inkInColumn(int x, int y0, int y1) {
+        return ((Number) page.evaluate(INK_IN_COLUMN_SCRIPT, List.of(x, y0, y1))).intValue();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
