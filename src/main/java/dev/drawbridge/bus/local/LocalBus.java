@@ -13,22 +13,32 @@ import java.util.function.Consumer;
  * on the caller's thread, so order per caller holds trivially.
  */
 public final class LocalBus implements Bus {
-    private final Map<String, Consumer<Message>> handlers = new ConcurrentHashMap<>();
+    /** A subscription's handler; its identity, not the handler's, tells a replaced subscription from the current one. */
+    private static final class Route {
+        final Consumer<Message> handler;
+
+        Route(Consumer<Message> handler) {
+            this.handler = handler;
+        }
+    }
+
+    private final Map<String, Route> handlers = new ConcurrentHashMap<>();
 
     @Override
     public Future<Void> deliver(String peerId, Message message) {
-        Consumer<Message> handler = handlers.get(peerId);
-        if (handler != null) {
-            handler.accept(message);
+        Route route = handlers.get(peerId);
+        if (route != null) {
+            route.handler.accept(message);
         }
         return Future.succeededFuture();
     }
 
     @Override
     public Future<Subscription> subscribe(String peerId, Consumer<Message> handler) {
-        handlers.put(peerId, handler);
+        Route route = new Route(handler);
+        handlers.put(peerId, route);
         Subscription subscription = () -> {
-            handlers.remove(peerId, handler);
+            handlers.remove(peerId, route);
             return Future.succeededFuture();
         };
         return Future.succeededFuture(subscription);
