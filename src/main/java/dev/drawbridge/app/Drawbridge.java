@@ -65,6 +65,7 @@ public final class Drawbridge {
         return Backend.connect(vertx, config, nodeId)
                 .compose(backend -> {
                     Signaling signaling = new Signaling(backend.bus(), backend.rooms(), config.maxRoomSize(), metrics);
+                    backend.onMembershipLost().accept(() -> signaling.resyncAll("membership lost"));
                     Api api = new Api(vertx, signaling, tokens,
                             new Api.Settings(config.maxBodyBytes(), config.pingInterval().toMillis(),
                                     config.streamBufferBytes(), config.iceServers()),

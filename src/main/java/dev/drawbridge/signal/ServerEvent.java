@@ -32,6 +32,13 @@ sealed interface ServerEvent {
         }
     }
 
+    record Resync(String reason) implements ServerEvent {
+        @Override
+        public Message message() {
+            return new Message("resync", new JsonObject().put("reason", reason).encode());
+        }
+    }
+
     record Replaced() implements ServerEvent {
         @Override
         public Message message() {

@@ -38,6 +38,19 @@ final class Session {
         }
     }
 
+    /** Sends {@code resync} as the last event of the current stream, and closes it. */
+    void resync(Message resync) {
+        Stream current;
+        synchronized (this) {
+            if (ending != null) {
+                return;
+            }
+            current = stream;
+            current.send(++sequence, resync);
+        }
+        current.close();
+    }
+
     /** Puts {@code next} in place of the current stream; answers the stream it replaced. */
     synchronized Stream replace(Stream next) {
         Stream previous = stream;

@@ -146,6 +146,17 @@ public final class Signaling {
         });
     }
 
+    /**
+     * The shared registry lost this node's peers' memberships (their rooms were told they left):
+     * every stream here gets {@code resync} and is closed, so that its browser reconnects, is
+     * registered afresh and joins its rooms again.
+     */
+    public void resyncAll(String reason) {
+        log.warn("resyncing {} streams: {}", sessions.size(), reason);
+        Message resync = new ServerEvent.Resync(reason).message();
+        sessions.values().forEach(session -> session.resync(resync));
+    }
+
     /** How many peers hold a session on this node. */
     public int sessionCount() {
         return sessions.size();

@@ -28,6 +28,7 @@ public final class Client {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private final String baseUrl;
+    private volatile String postUrl;
     private final String token;
     private final String id;
     private final String username;
@@ -38,6 +39,7 @@ public final class Client {
 
     private Client(String baseUrl, String token, String username) {
         this.baseUrl = baseUrl;
+        this.postUrl = baseUrl;
         this.token = token;
         this.username = username;
         String payload = new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
@@ -57,6 +59,11 @@ public final class Client {
     /** Another browser tab of the same peer: the same token, a stream and events of its own. */
     public Client sameToken() {
         return new Client(baseUrl, token, username);
+    }
+
+    /** The same peer's next stream, on another node: a browser that reconnected elsewhere. */
+    public Client sameTokenOn(String otherBaseUrl) {
+        return new Client(otherBaseUrl, token, username);
     }
 
     public String id() {
@@ -113,7 +120,16 @@ public final class Client {
     }
 
     public HttpResponse<String> post(String path, String body) {
-        return send(baseUrl, "POST", path, token, body);
+        return send(postUrl, "POST", path, token, body);
+    }
+
+    /**
+     * Sends this client's POSTs to another node from now on, as a load balancer without sticky
+     * sessions may; the stream stays where it is.
+     */
+    public Client postingTo(String otherBaseUrl) {
+        this.postUrl = otherBaseUrl;
+        return this;
     }
 
     /** A request with this client's token as a bearer, or with no token when {@code token} is null. */
@@ -175,7 +191,7 @@ public final class Client {
 
     /** Posts a join without waiting for the answer. */
     public CompletableFuture<HttpResponse<String>> joinAsync(String roomId) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/" + roomId + "/join"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(postUrl + "/" + roomId + "/join"))
                 .timeout(WAIT).header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.noBody()).build();
         return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());

@@ -1,0 +1,93 @@
+package dev.drawbridge.cluster;
+
+import dev.drawbridge.testing.Client;
+import dev.drawbridge.testing.NodeProcess;
+import dev.drawbridge.testing.RedisServer;
+import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Redis goes away under traffic and comes back: the nodes say so, then recover by themselves. */
+class RedisOutageIT {
+    private static RedisServer redis;
+    private static NodeProcess one;
+    private static NodeProcess two;
+
+    @BeforeAll
+    static void start() {
+        redis = RedisServer.start();
+        one = NodeProcess.start("outage-node-1", "--redis-url", redis.url());
+        two = NodeProcess.start("outage-node-2", "--redis-url", redis.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        for (NodeProcess node : new NodeProcess[] {one, two}) {
+            if (node != null) {
+                node.close();
+            }
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void duringAnOutageRequestsGet503AndAfterItTheNodesServeAgainWithoutARestart() {
+        Client ada = Client.access(one.baseUrl(), "ada").connect();
+        Client bob = Client.access(two.baseUrl(), "bob").connect();
+        ada.join("outage");
+        bob.join("outage");
+        assertThat(bob.relay(ada.id(), "before", "{}").statusCode()).isEqualTo(200);
+
+        redis.stop();
+
+        for (NodeProcess node : List.of(one, two)) {
+            Client.await(node.name() + " is not ready").until(() -> status(node, "/readyz") == 503);
+        }
+        HttpResponse<String> relay = bob.relay(ada.id(), "during", "{}");
+        assertThat(relay.statusCode()).isEqualTo(503);
+        assertThat(new JsonObject(relay.body()).getString("error")).isEqualTo("unavailable");
+        assertThat(relay.headers().firstValue("Retry-After")).isPresent();
+        assertThat(ada.join("elsewhere").statusCode()).isEqualTo(503);
+        assertThat(Client.access(one.baseUrl(), "newcomer").token()).as("tokens need no Redis").isNotBlank();
+
+        redis.restart();
+
+        for (NodeProcess node : List.of(one, two)) {
+            Awaitility.await(node.name() + " is ready again").atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(50)).until(() -> status(node, "/readyz") == 200);
+        }
+        // This Redis kept no data across its restart, so the rooms are gone: the nodes tell their
+        // streams to resync and close them; browsers reconnect and join again.
+        Client adaAgain = reconnected(ada, one);
+        Client bobAgain = reconnected(bob, two);
+        assertThat(adaAgain.join("outage").statusCode()).isEqualTo(200);
+        assertThat(bobAgain.join("outage").statusCode()).isEqualTo(200);
+        IntStream.range(0, 100).forEach(i ->
+                assertThat(bobAgain.relay(ada.id(), "after", "{\"n\":" + i + "}").statusCode()).isEqualTo(200));
+        Client.await("every relay after the outage").until(() -> adaAgain.events("after").size() == 100);
+        assertThat(adaAgain.events("during")).isEmpty();
+    }
+
+    private static Client reconnected(Client browser, NodeProcess node) {
+        Awaitility.await(browser.username() + " is told to resync").atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> !browser.events("resync").isEmpty() || browser.streamEnded());
+        browser.disconnect();
+        return browser.sameTokenOn(node.baseUrl()).connect();
+    }
+
+    private static int status(NodeProcess node, String path) {
+        return Client.send(node.baseUrl(), "GET", path, null, null).statusCode();
+    }
+}

@@ -1,0 +1,124 @@
+package dev.drawbridge.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A node as users run it: {@code java -jar target/drawbridge.jar} in a process of its own, so that a
+ * test can kill it with SIGKILL. Its output goes to {@code target/nodes/<name>.log}.
+ */
+public final class NodeProcess implements AutoCloseable {
+    private static final Path JAR = Path.of("target", "drawbridge.jar");
+    private static final Pattern LISTENING = Pattern.compile("Open http://[^:]+:(\\d+)/");
+
+    private final String name;
+    private final Process process;
+    private final int port;
+
+    private NodeProcess(String name, Process process, int port) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts a node on a free loopback port; {@code flags} are its settings. Waits until it listens. */
+    public static NodeProcess start(String name, String... flags) {
+        if (!Files.isRegularFile(JAR)) {
+            throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: these tests run after `mvn package`");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m", "-jar", JAR.toString(),
+                "--host", "127.0.0.1", "--port", "0", "--token-secret", TestNode.SECRET, "--node-id", name));
+        command.addAll(List.of(flags));
+        try {
+            Path log = Files.createDirectories(Path.of("target", "nodes")).resolve(name + ".log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            CompletableFuture<Integer> port = new CompletableFuture<>();
+            Thread pump = new Thread(() -> pump(process, log, port), "node-" + name + "-output");
+            pump.setDaemon(true);
+            pump.start();
+            int listening = port.get(30, TimeUnit.SECONDS);
+            return new NodeProcess(name, process, listening);
+        } catch (Exception e) {
+            throw new IllegalStateException("node " + name + " did not start (see target/nodes/" + name + ".log)", e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: the node gets no chance to clean up, as in a crash. */
+    public void kill() {
+        process.destroyForcibly();
+        waitForExit();
+    }
+
+    /** SIGTERM: the node stops as an operator would stop it. */
+    public void stop() {
+        process.destroy();
+        waitForExit();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+
+    private void waitForExit() {
+        try {
+            if (!process.waitFor(Duration.ofSeconds(20).toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void pump(Process process, Path log, CompletableFuture<Integer> port) {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter file = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true)) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                file.println(line);
+                Matcher matcher = LISTENING.matcher(line);
+                if (!port.isDone() && matcher.find()) {
+                    port.complete(Integer.parseInt(matcher.group(1)));
+                }
+            }
+            port.completeExceptionally(new IllegalStateException("the node exited with " + process.waitFor()));
+        } catch (IOException | InterruptedException e) {
+            port.completeExceptionally(e);
+        }
+    }
+}
