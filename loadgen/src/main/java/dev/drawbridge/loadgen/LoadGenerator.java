@@ -1,0 +1,555 @@
+package dev.drawbridge.loadgen;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One run of the load generator: tokens, streams, rooms, then what the mode asks for, and a JSON
+ * summary. Runs on a few event loops (no thread per stream); the calling thread only coordinates.
+ */
+final class LoadGenerator implements AutoCloseable {
+    private static final long REQUEST_TIMEOUT_MS = 30_000;
+
+    private final Options o;
+    private final Vertx vertx;
+    private final List<Endpoint> endpoints = new ArrayList<>();
+    private final Peer[] peers;
+    private final Counters counters = new Counters();
+    private final Latency latency = new Latency();
+    private final Latency requestLatency = new Latency();
+    private final long startedAt = System.nanoTime();
+    private final long deadline;
+    private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    private final String padding;
+    private final List<List<Peer>> rooms = new ArrayList<>();
+    private volatile String phase = "start";
+    private volatile Pacer pacer;
+    private long progressTimer;
+    private long lastDeliveries;
+
+    LoadGenerator(Options options) {
+        this.o = options;
+        this.deadline = startedAt + (long) (options.durationSeconds() * 1e9);
+        this.padding = "x".repeat(options.payloadBytes());
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()));
+        int perEndpoint = (options.clients() + options.urls().size() * options.sourceAddresses() - 1)
+                / (options.urls().size() * options.sourceAddresses());
+        for (URI url : options.urls()) {
+            for (int s = 0; s < options.sourceAddresses(); s++) {
+                String source = options.sourceAddress(s);
+                HttpClientOptions base = new HttpClientOptions().setLocalAddress(source)
+                        .setTcpNoDelay(true).setKeepAlive(true).setConnectTimeout(10_000);
+                HttpClientAgent streams = vertx.httpClientBuilder()
+                        .with(new HttpClientOptions(base).setKeepAlive(false))
+                        .with(new PoolOptions().setHttp1MaxSize(perEndpoint + 1).setMaxWaitQueueSize(-1)
+                                .setEventLoopSize(options.eventLoops()))
+                        .build();
+                HttpClientAgent requests = vertx.httpClientBuilder()
+                        .with(base)
+                        .with(new PoolOptions().setHttp1MaxSize(options.connections()).setMaxWaitQueueSize(-1)
+                                .setEventLoopSize(options.eventLoops()))
+                        .build();
+                endpoints.add(new Endpoint(url, source, streams, requests));
+            }
+        }
+        peers = new Peer[options.clients()];
+        for (int i = 0; i < peers.length; i++) {
+            // Consecutive peers go to different nodes, so a room spans nodes when there are several.
+            int node = i % options.urls().size();
+            int source = (i / options.urls().size()) % options.sourceAddresses();
+            peers[i] = new Peer(i, endpoints.get(node * options.sourceAddresses() + source), counters, latency, peers);
+        }
+    }
+
+    /** Runs the configured mode to its end (or to the duration cap) and answers the summary. */
+    JsonObject run() {
+        progressTimer = vertx.setPeriodic(1_000, id -> progress());
+        JsonObject summary = new JsonObject()
+                .put("label", o.label().isEmpty() ? o.mode().flag() : o.label())
+                .put("mode", o.mode().flag())
+                .put("settings", settings());
+        ServerProbe server = new ServerProbe(o.serverPid(), o.redisPort());
+
+        phase = "tokens";
+        Pacer tokens = pace(peers.length, 0, o.openConcurrency(), k -> token(peers[(int) k]));
+        await(tokens.start());
+        summary.put("tokens", new JsonObject().put("seconds", round(tokens.elapsedSeconds()))
+                .put("perSecond", round(tokens.completed() / tokens.elapsedSeconds())));
+        requireAll("tokens", () -> allMatch(p -> p.token != null));
+
+        JsonObject before = server.sample();
+        phase = "streams";
+        Pacer streams = pace(peers.length, 0, o.openConcurrency(), k -> openStream(peers[(int) k]));
+        await(streams.start());
+        long connected = countMatching(p -> p.connected.future().succeeded());
+        summary.put("streams", new JsonObject().put("requested", peers.length).put("connected", connected)
+                .put("seconds", round(streams.elapsedSeconds())));
+
+        switch (o.mode()) {
+            case IDLE -> idle(summary, server, before);
+            case RELAY -> relay(summary, server);
+            case POST -> post(summary, server, "post", o.messages() * (long) peers.length);
+            case JOIN_STORM -> joinStorm(summary);
+        }
+
+        summary.put("events", events());
+        summary.put("httpErrors", counters.errors());
+        summary.put("truncatedByDuration", System.nanoTime() > deadline);
+        summary.put("seconds", round((System.nanoTime() - startedAt) / 1e9));
+        vertx.cancelTimer(progressTimer);
+        return summary;
+    }
+
+    // ---- modes ----
+
+    private void idle(JsonObject summary, ServerProbe server, JsonObject before) {
+        phase = "idle";
+        sleepUntil(() -> false, o.settleSeconds());
+        JsonObject after = server.sample();
+        JsonObject idle = new JsonObject().put("streams", countMatching(p -> p.connected.future().succeeded()))
+                .put("serverBefore", before).put("serverAfter", after);
+        if (o.serverPid() > 0) {
+            long streams = Math.max(1, idle.getLong("streams"));
+            idle.put("rssKbPerStream", round((after.getLong("rssKb") - before.getLong("rssKb")) / (double) streams));
+        }
+        summary.put("idle", idle);
+    }
+
+    private void relay(JsonObject summary, ServerProbe server) {
+        JsonObject join = joinRooms("join");
+        summary.put("join", join);
+        if (o.warmup() > 0) {
+            phase = "warmup";
+            await(pace(o.warmup(), o.rate(), o.inFlight(), k -> relay(k, "warm")).start());
+            long warmAccepted = o.warmup();
+            sleepUntil(() -> counters.warmDeliveries.sum() >= warmAccepted, o.drainSeconds());
+        }
+        latency.total(); // discard what warm-up recorded, if anything
+        long total = (long) o.messages() * peers.length;
+        JsonObject cpuBefore = server.sample();
+        phase = "relay";
+        long deliveredBefore = counters.deliveries.sum();
+        Pacer relays = pace(total, o.rate(), o.inFlight(), k -> relay(k, "load"));
+        long relayStart = System.nanoTime();
+        await(relays.start());
+        double sendSeconds = relays.elapsedSeconds();
+        long accepted = counters.accepted("relay");
+        phase = "drain";
+        sleepUntil(() -> counters.deliveries.sum() - deliveredBefore >= accepted, o.drainSeconds());
+        double deliverSeconds = (lastDeliveryAt() - relayStart) / 1e9;
+        JsonObject cpuAfter = server.sample();
+        Histogram h = latency.total();
+        long delivered = counters.deliveries.sum() - deliveredBefore;
+        JsonObject r = new JsonObject()
+                .put("total", total)
+                .put("issued", relays.issued())
+                .put("accepted", accepted)
+                .put("acceptedPerSecond", round(accepted / sendSeconds))
+                .put("delivered", delivered)
+                .put("deliveredPerSecond", round(delivered / Math.max(deliverSeconds, 1e-9)))
+                .put("lost", Math.max(0, accepted - delivered))
+                .put("duplicated", counters.duplicates.sum())
+                .put("reordered", counters.reordered.sum())
+                .put("seconds", round(sendSeconds))
+                .put("targetRate", o.rate())
+                .put("latencyMs", Latency.summary(h))
+                .put("requestLatencyMs", Latency.summary(requestLatency.total()));
+        cpu(r, cpuBefore, cpuAfter, accepted, "cpuMicrosPerRelay");
+        summary.put("relay", r);
+        summary.put("latencyHistogramMs", percentileCurve(h));
+        if (o.comparePost()) {
+            post(summary, server, "post", total);
+            double postRate = summary.getJsonObject("post").getDouble("acceptedPerSecond");
+            summary.put("relayToPostThroughput", round(r.getDouble("acceptedPerSecond") / Math.max(postRate, 1e-9)));
+        }
+        if (o.leave()) {
+            summary.put("leave", leaveRooms());
+        }
+    }
+
+    private void post(JsonObject summary, ServerProbe server, String name, long total) {
+        if (o.mode() == Options.Mode.POST && o.warmup() > 0) {
+            phase = "warmup";
+            await(pace(o.warmup(), o.rate(), o.inFlight(), k -> trivialPost(k, "warm-post")).start());
+        }
+        requestLatency.total();
+        Latency postLatency = new Latency();
+        JsonObject cpuBefore = server.sample();
+        phase = name;
+        Pacer posts = pace(total, o.rate(), o.inFlight(), k -> {
+            long sent = System.nanoTime();
+            return trivialPost(k, name).onComplete(done -> postLatency.record(System.nanoTime() - sent));
+        });
+        await(posts.start());
+        JsonObject cpuAfter = server.sample();
+        long accepted = counters.accepted(name);
+        JsonObject p = new JsonObject()
+                .put("what", "POST /<room>/leave of a room the peer is not in (authenticated, answers 200)")
+                .put("total", total)
+                .put("accepted", accepted)
+                .put("acceptedPerSecond", round(accepted / posts.elapsedSeconds()))
+                .put("seconds", round(posts.elapsedSeconds()))
+                .put("requestLatencyMs", Latency.summary(postLatency.total()));
+        cpu(p, cpuBefore, cpuAfter, accepted, "cpuMicrosPerPost");
+        summary.put(name, p);
+    }
+
+    private void joinStorm(JsonObject summary) {
+        JsonObject join = joinRooms("join-storm");
+        summary.put("joinStorm", join);
+        if (o.leave()) {
+            summary.put("leave", leaveRooms());
+        }
+    }
+
+    // ---- phases ----
+
+    /** Rooms in parallel, the members of a room one after another; waits for every add-peer. */
+    private JsonObject joinRooms(String name) {
+        rooms.clear();
+        for (int first = 0; first < peers.length; first += o.roomSize()) {
+            List<Peer> room = new ArrayList<>();
+            for (int i = first; i < Math.min(peers.length, first + o.roomSize()); i++) {
+                Peer p = peers[i];
+                p.roomId = "lg-" + runId + "-" + rooms.size();
+                p.slot = room.size();
+                room.add(p);
+            }
+            for (Peer p : room) {
+                p.mates = room.stream().filter(m -> m != p).toArray(Peer[]::new);
+            }
+            rooms.add(room);
+        }
+        long expected = rooms.stream().mapToLong(r -> (long) r.size() * (r.size() - 1)).sum();
+        long before = counters.addPeers.get();
+        counters.addPeersCompleteAt = 0;
+        counters.addPeerTarget = before + expected;
+        Latency joinLatency = new Latency();
+        phase = name;
+        long start = System.nanoTime();
+        List<Future<Void>> chains = new ArrayList<>(rooms.size());
+        for (List<Peer> room : rooms) {
+            Future<Void> chain = Future.succeededFuture();
+            for (Peer p : room) {
+                chain = chain.compose(v -> {
+                    long sent = System.nanoTime();
+                    return post(p, "/" + p.roomId + "/join", "", name).map(status -> {
+                        joinLatency.record(System.nanoTime() - sent);
+                        return (Void) null;
+                    });
+                });
+            }
+            chains.add(chain);
+        }
+        await(Future.join(chains).mapEmpty());
+        long answeredAt = System.nanoTime();
+        sleepUntil(() -> counters.addPeersCompleteAt != 0, Math.max(o.drainSeconds(), 1));
+        long completeAt = counters.addPeersCompleteAt;
+        long received = counters.addPeers.get() - before;
+        long wrongOffer = 0;
+        for (List<Peer> room : rooms) {
+            for (Peer p : room) {
+                // The s-th joiner is offered to by nobody before it: it offers to the s already there.
+                if (p.addPeersOffer != p.slot || p.addPeersAnswer != room.size() - 1 - p.slot) {
+                    wrongOffer++;
+                }
+            }
+        }
+        return new JsonObject()
+                .put("peers", peers.length)
+                .put("roomSize", o.roomSize())
+                .put("rooms", rooms.size())
+                .put("joinsAccepted", counters.accepted(name))
+                .put("addPeerExpected", expected)
+                .put("addPeerReceived", received)
+                .put("addPeerMissing", Math.max(0, expected - received))
+                .put("peersWithWrongOfferCounts", wrongOffer)
+                .put("secondsToAllJoinAnswers", round((answeredAt - start) / 1e9))
+                .put("secondsToAllAddPeers", completeAt == 0 ? null : round((completeAt - start) / 1e9))
+                .put("joinRequestLatencyMs", Latency.summary(joinLatency.total()));
+    }
+
+    /** Every room empties, members in join order; each leave tells the members still there. */
+    private JsonObject leaveRooms() {
+        long expected = rooms.stream().mapToLong(r -> (long) r.size() * (r.size() - 1) / 2).sum();
+        long before = counters.removePeers.sum();
+        phase = "leave";
+        long start = System.nanoTime();
+        List<Future<Void>> chains = new ArrayList<>(rooms.size());
+        for (List<Peer> room : rooms) {
+            Future<Void> chain = Future.succeededFuture();
+            for (Peer p : room) {
+                chain = chain.compose(v -> post(p, "/" + p.roomId + "/leave", "", "leave").mapEmpty());
+            }
+            chains.add(chain);
+        }
+        await(Future.join(chains).mapEmpty());
+        sleepUntil(() -> counters.removePeers.sum() - before >= expected, Math.max(o.drainSeconds(), 1));
+        long received = counters.removePeers.sum() - before;
+        return new JsonObject()
+                .put("removePeerExpected", expected)
+                .put("removePeerReceived", received)
+                .put("removePeerMissing", Math.max(0, expected - received))
+                .put("seconds", round((System.nanoTime() - start) / 1e9));
+    }
+
+    // ---- protocol requests ----
+
+    private Future<?> token(Peer p) {
+        Endpoint e = p.endpoint;
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(e.host()).setPort(e.port())
+                .setURI("/access").putHeader("Content-Type", "application/json").setTimeout(REQUEST_TIMEOUT_MS);
+        String body = new JsonObject().put("username", p.username).encode();
+        return e.requests().request(request)
+                .compose(r -> r.send(body))
+                .compose(response -> response.body().map(b -> {
+                    counters.status("access", Integer.toString(response.statusCode()));
+                    if (response.statusCode() == 200) {
+                        p.token = new JsonObject(b).getString("token");
+                        p.id = peerIdOf(p.token);
+                    }
+                    return null;
+                }))
+                .onFailure(failure -> counters.status("access", failureName(failure)));
+    }
+
+    private Future<?> openStream(Peer p) {
+        Endpoint e = p.endpoint;
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(e.host()).setPort(e.port())
+                .setURI("/connect").putHeader("Accept", "text/event-stream")
+                .putHeader("Authorization", "Bearer " + p.token).setIdleTimeout(0).setConnectTimeout(10_000);
+        return e.streams().request(request)
+                .compose(r -> r.send())
+                .compose(response -> {
+                    counters.status("connect", Integer.toString(response.statusCode()));
+                    if (response.statusCode() != 200) {
+                        return response.body().transform(x -> Future.failedFuture("status " + response.statusCode()));
+                    }
+                    p.streamConnection = response.request().connection();
+                    response.handler(p::onBytes);
+                    response.endHandler(v -> counters.streamsEnded.increment());
+                    response.exceptionHandler(failure -> counters.status("stream", failureName(failure)));
+                    return p.connected.future().timeout(30, TimeUnit.SECONDS);
+                })
+                .onFailure(failure -> counters.status("connect", failureName(failure)));
+    }
+
+    private Future<Integer> relay(long k, String event) {
+        int n = peers.length;
+        Peer sender = peers[(int) (k % n)];
+        long round = k / n;
+        Peer target = sender.mates[(int) (round % sender.mates.length)];
+        long seq = round / sender.mates.length;
+        String body = "{\"f\":" + sender.index + ",\"s\":" + seq + ",\"t\":" + System.nanoTime()
+                + ",\"p\":\"" + padding + "\"}";
+        long sent = System.nanoTime();
+        String phaseName = event.equals("load") ? "relay" : "warmup";
+        return post(sender, "/relay/" + target.id + "/" + event, body, phaseName)
+                .onComplete(done -> {
+                    if (event.equals("load")) {
+                        requestLatency.record(System.nanoTime() - sent);
+                    }
+                });
+    }
+
+    private Future<Integer> trivialPost(long k, String name) {
+        Peer p = peers[(int) (k % peers.length)];
+        return post(p, "/lg-nowhere/leave", "", name);
+    }
+
+    /** An authenticated POST; answers its status, or -1 when it got none. Records the status. */
+    private Future<Integer> post(Peer p, String uri, String body, String phaseName) {
+        Endpoint e = p.endpoint;
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(e.host()).setPort(e.port())
+                .setURI(uri).putHeader("Authorization", "Bearer " + p.token)
+                .putHeader("Content-Type", "application/json").setTimeout(REQUEST_TIMEOUT_MS);
+        return e.requests().request(request)
+                .compose(r -> r.send(Buffer.buffer(body)))
+                .compose(response -> response.body().map(b -> {
+                    counters.status(phaseName, Integer.toString(response.statusCode()));
+                    return response.statusCode();
+                }))
+                .recover(failure -> {
+                    counters.status(phaseName, failureName(failure));
+                    return Future.succeededFuture(-1);
+                });
+    }
+
+    static String peerIdOf(String jwt) {
+        String[] parts = jwt.split("\\.");
+        if (parts.length != 3) {
+            throw new IllegalStateException("the node answered a token that is not a JWT");
+        }
+        String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+        return new JsonObject(claims).getString("id");
+    }
+
+    // ---- bookkeeping ----
+
+    private Pacer pace(long total, double rate, int inFlight, java.util.function.LongFunction<Future<?>> op) {
+        Pacer p = new Pacer(vertx, total, rate, inFlight, deadline, op);
+        pacer = p;
+        return p;
+    }
+
+    private void progress() {
+        Pacer p = pacer;
+        long deliveries = counters.deliveries.sum();
+        Histogram interval = latency.interval();
+        String line = String.format("[%5.1fs] %-10s streams %d/%d  issued %d answered %d in-flight %d  "
+                        + "delivered %d (%d/s)  p50 %.2fms p99 %.2fms  add-peer %d remove-peer %d  errors %d",
+                (System.nanoTime() - startedAt) / 1e9, phase,
+                countMatching(x -> x.connected.future().succeeded()), peers.length,
+                p == null ? 0 : p.issued(), p == null ? 0 : p.completed(), p == null ? 0 : p.inFlight(),
+                deliveries, deliveries - lastDeliveries,
+                Latency.ms(interval.getValueAtPercentile(50)), Latency.ms(interval.getValueAtPercentile(99)),
+                counters.addPeers.get(), counters.removePeers.sum(), counters.errorCount());
+        lastDeliveries = deliveries;
+        System.err.println(line);
+    }
+
+    private long lastDeliveryAt() {
+        return counters.lastDeliveryAt != 0 ? counters.lastDeliveryAt : System.nanoTime();
+    }
+
+    private JsonObject events() {
+        return new JsonObject()
+                .put("pings", counters.pings.sum())
+                .put("streamsEnded", counters.streamsEnded.sum())
+                .put("connectedOrPingWithId", counters.unexpectedIds.sum())
+                .put("deliveredWithoutId", counters.missingIds.sum())
+                .put("idGaps", counters.idGaps.sum())
+                .put("malformed", counters.malformed.sum())
+                .put("wrongSender", counters.wrongSender.sum())
+                .put("unexpected", counters.unexpectedEvents())
+                .put("streamBytes", counters.streamBytes.sum());
+    }
+
+    private JsonObject settings() {
+        JsonArray urls = new JsonArray();
+        o.urls().forEach(u -> urls.add(u.toString()));
+        return new JsonObject().put("urls", urls).put("clients", o.clients()).put("roomSize", o.roomSize())
+                .put("messages", o.messages()).put("rate", o.rate()).put("inFlight", o.inFlight())
+                .put("warmup", o.warmup()).put("payload", o.payloadBytes())
+                .put("sourceAddresses", o.sourceAddresses()).put("connections", o.connections())
+                .put("eventLoops", o.eventLoops()).put("duration", o.durationSeconds());
+    }
+
+    private static void cpu(JsonObject into, JsonObject before, JsonObject after, long count, String name) {
+        if (before.getLong("cpuMicros", -1L) < 0 || after.getLong("cpuMicros", -1L) < 0) {
+            return;
+        }
+        long micros = after.getLong("cpuMicros") - before.getLong("cpuMicros");
+        into.put("serverCpuMillis", round(micros / 1e3));
+        into.put(name, count == 0 ? null : round(micros / (double) count));
+        into.put("serverRssKbAfter", after.getLong("rssKb"));
+    }
+
+    /** Latency at a spread of percentiles, for charts. */
+    private static JsonArray percentileCurve(Histogram h) {
+        JsonArray curve = new JsonArray();
+        for (double p : new double[] {0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100}) {
+            curve.add(new JsonObject().put("percentile", p)
+                    .put("ms", Latency.ms(p == 100 ? h.getMaxValue() : h.getValueAtPercentile(p))));
+        }
+        return curve;
+    }
+
+    private void requireAll(String what, BooleanSupplier ok) {
+        if (!ok.getAsBoolean()) {
+            throw new IllegalStateException("not every peer got its " + what + "; errors: " + counters.errors().encode());
+        }
+    }
+
+    private boolean allMatch(java.util.function.Predicate<Peer> test) {
+        for (Peer p : peers) {
+            if (!test.test(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private long countMatching(java.util.function.Predicate<Peer> test) {
+        long n = 0;
+        for (Peer p : peers) {
+            if (test.test(p)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Waits, polling, until the condition holds, the seconds pass, or the run's deadline comes. */
+    private void sleepUntil(BooleanSupplier condition, double seconds) {
+        long until = Math.min(deadline, System.nanoTime() + (long) (seconds * 1e9));
+        while (!condition.getAsBoolean() && System.nanoTime() < until) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private <T> T await(Future<T> future) {
+        long left = Math.max(1, deadline - System.nanoTime()) + 35_000_000_000L;
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(phase + " failed: " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(phase + " did not finish within the run's duration");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    static String failureName(Throwable failure) {
+        return "failed:" + failure.getClass().getSimpleName();
+    }
+
+    static double round(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
+    }
+
+    /** Ledgers of every receiver, for tests and diagnostics. */
+    List<Map<Integer, PairLedger>> ledgers() {
+        List<Map<Integer, PairLedger>> all = new ArrayList<>();
+        for (Peer p : peers) {
+            all.add(p.ledgers());
+        }
+        return all;
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("closing the load generator's Vert.x failed: " + e);
+        }
+    }
+}
