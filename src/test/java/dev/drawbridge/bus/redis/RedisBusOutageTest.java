@@ -1,0 +1,166 @@
+package dev.drawbridge.bus.redis;
+
+import dev.drawbridge.bus.BusUnavailableException;
+import dev.drawbridge.bus.Message;
+import dev.drawbridge.bus.Peer;
+import dev.drawbridge.bus.Rooms.Join;
+import dev.drawbridge.testing.RedisServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+import static dev.drawbridge.testing.Futures.failure;
+import static dev.drawbridge.testing.Futures.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Redis going away and coming back: failures are visible, and service resumes by itself. */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class RedisBusOutageTest {
+    private static RedisServer redis;
+    private static Vertx vertx;
+    private RedisBackend here;
+    private RedisBackend there;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        get(vertx.close());
+        redis.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        if (!redis.isRunning()) {
+            redis.restart();
+        }
+        redis.flushAll();
+        here = get(RedisBackend.connect(vertx, redis.url(), "here-" + UUID.randomUUID()));
+        there = get(RedisBackend.connect(vertx, redis.url(), "there-" + UUID.randomUUID()));
+    }
+
+    @AfterEach
+    void close() {
+        get(here.close());
+        get(there.close());
+    }
+
+    @Test
+    void while_redis_is_down_every_operation_fails_as_unavailable_and_the_node_is_not_ready() {
+        Peer ada = new Peer(UUID.randomUUID().toString(), "ada");
+        assertThat(here.isReady()).isTrue();
+        get(here.ping());
+
+        redis.stop();
+        quickly().until(() -> !here.isReady());
+
+        assertUnavailable(here.ping());
+        assertUnavailable(here.bus().deliver(ada.id(), new Message("offer", "{}")));
+        assertUnavailable(here.bus().subscribe(ada.id(), m -> { }));
+        assertUnavailable(here.rooms().register(ada));
+        assertUnavailable(here.rooms().isRegistered(ada.id()));
+        assertUnavailable(here.rooms().join("room", ada, 16));
+        assertUnavailable(here.rooms().leave("room", ada.id()));
+        assertUnavailable(here.rooms().unregister(ada.id()));
+        assertUnavailable(here.rooms().shareRoom(ada.id(), UUID.randomUUID().toString()));
+    }
+
+    @Test
+    void when_redis_comes_back_the_nodes_recover_by_themselves_and_an_earlier_subscription_receives_again() {
+        String peer = UUID.randomUUID().toString();
+        List<Message> received = new CopyOnWriteArrayList<>();
+        get(there.bus().subscribe(peer, received::add));
+
+        redis.stop();
+        quickly().until(() -> !here.isReady() && !there.isReady());
+        redis.restart();
+        quickly().until(() -> here.isReady() && there.isReady());
+        get(here.ping());
+
+        // The restored subscription is confirmed a moment after the connection is back: probe
+        // until one message gets through, then every message delivered after it must.
+        Message probe = new Message("probe", "0");
+        quickly().until(() -> {
+            here.bus().deliver(peer, probe);
+            return received.contains(probe);
+        });
+        List<Message> sent = IntStream.range(0, 100).mapToObj(i -> new Message("after-outage", Integer.toString(i))).toList();
+        for (Message m : sent) {
+            get(here.bus().deliver(peer, m));
+        }
+        quickly().until(() -> received.stream().filter(m -> !m.equals(probe)).count() >= sent.size());
+        assertThat(received).filteredOn(m -> !m.equals(probe)).containsExactlyElementsOf(sent);
+
+        // The rooms work again too.
+        Peer ada = new Peer(UUID.randomUUID().toString(), "ada");
+        get(here.rooms().register(ada));
+        assertThat(get(there.rooms().join("after", ada, 16))).isEqualTo(new Join.Joined(List.of()));
+    }
+
+    @Test
+    void a_subscription_survives_the_loss_of_its_connection() {
+        String peer = UUID.randomUUID().toString();
+        List<Message> received = new CopyOnWriteArrayList<>();
+        get(there.bus().subscribe(peer, received::add));
+
+        redis.call("CLIENT", "KILL", "TYPE", "pubsub");
+
+        Message probe = new Message("probe", "0");
+        quickly().until(() -> {
+            here.bus().deliver(peer, probe);
+            return received.contains(probe) && there.isReady();
+        });
+        assertThat(redis.clientNames()).filteredOn(n -> n.startsWith("drawbridge:" + there.nodeId())).hasSize(2);
+    }
+
+    @Test
+    void when_redis_lost_its_data_the_node_registers_its_peers_again_and_says_so() {
+        AtomicInteger told = new AtomicInteger();
+        here.onLeaseLost(told::incrementAndGet);
+        Peer ada = new Peer(UUID.randomUUID().toString(), "ada");
+        get(here.rooms().register(ada));
+
+        redis.kill();
+        redis.restart();
+
+        quickly().until(() -> told.get() > 0);
+        quickly().until(() -> get(there.rooms().isRegistered(ada.id())));
+    }
+
+    @Test
+    void connecting_to_a_redis_that_cannot_be_reached_fails_as_unavailable() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+
+        assertUnavailable(RedisBackend.connect(vertx, "redis://127.0.0.1:" + closedPort, "nowhere"));
+    }
+
+    private static void assertUnavailable(Future<?> future) {
+        assertThat(failure(future)).isInstanceOf(BusUnavailableException.class);
+    }
+
+    private static ConditionFactory quickly() {
+        return await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20));
+    }
+}

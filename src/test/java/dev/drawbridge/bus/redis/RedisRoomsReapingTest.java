@@ -1,0 +1,240 @@
+package dev.drawbridge.bus.redis;
+
+import dev.drawbridge.bus.Peer;
+import dev.drawbridge.bus.Rooms.Eviction;
+import dev.drawbridge.bus.Rooms.Join;
+import dev.drawbridge.testing.RedisServer;
+import io.vertx.core.Vertx;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.drawbridge.testing.Futures.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Leases and reaping: a node that dies (here: closed without unregistering its peers, which is
+ * what Redis sees of a kill -9) has its peers removed from their rooms by exactly one survivor,
+ * and a live node's peers are never removed.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class RedisRoomsReapingTest {
+    /** Leases short enough that a test sees several of them go by in a second. */
+    private static final RedisSettings FAST = RedisSettings.defaults()
+            .withLease(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofMillis(100));
+
+    private static RedisServer redis;
+    private static Vertx vertx;
+    private final List<RedisBackend> nodes = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        get(vertx.close());
+        redis.close();
+    }
+
+    @BeforeEach
+    void flush() {
+        redis.flushAll();
+    }
+
+    @AfterEach
+    void closeNodes() {
+        nodes.forEach(node -> get(node.close()));
+    }
+
+    @Test
+    void the_peers_of_a_dead_node_are_evicted_exactly_once_across_two_survivors() {
+        RedisBackend doomed = node("doomed", FAST);
+        RedisBackend bee = node("bee", FAST);
+        RedisBackend sea = node("sea", FAST);
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        bee.rooms().onEvicted(evictions::add);
+        sea.rooms().onEvicted(evictions::add);
+        Peer a1 = register(doomed, "a1");
+        Peer a2 = register(doomed, "a2");
+        Peer b1 = register(bee, "b1");
+        Peer c1 = register(sea, "c1");
+        join(bee, "kitchen", b1);
+        join(doomed, "kitchen", a1);
+        join(sea, "garden", c1);
+        join(doomed, "garden", a1);
+        join(doomed, "garden", a2);
+        join(doomed, "attic", a2);
+
+        get(doomed.close());
+
+        quickly().until(() -> evictions.size() >= 4);
+        // Nothing more arrives in further lease periods: each membership was reported once.
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> evictions.size() == 4);
+        assertThat(evictions.stream().map(e -> e.roomId() + "/" + e.peer().username()))
+                .containsExactlyInAnyOrder("kitchen/a1", "garden/a1", "garden/a2", "attic/a2");
+        assertThat(evictions).filteredOn(e -> e.roomId().equals("kitchen")).singleElement()
+                .isEqualTo(new Eviction("kitchen", a1, List.of(b1)));
+        assertThat(evictions).filteredOn(e -> e.roomId().equals("attic")).singleElement()
+                .isEqualTo(new Eviction("attic", a2, List.of()));
+        assertThat(evictions).filteredOn(e -> e.roomId().equals("garden")).last()
+                .extracting(Eviction::remaining).isEqualTo(List.of(c1));
+
+        // The rooms hold no ghost: a newcomer is offered only the living.
+        Peer newcomer = new Peer(UUID.randomUUID().toString(), "newcomer");
+        assertThat(get(bee.rooms().join("garden", newcomer, 16))).isEqualTo(new Join.Joined(List.of(c1)));
+        assertThat(get(sea.rooms().isRegistered(a1.id()))).isFalse();
+        assertThat(get(sea.rooms().isRegistered(a2.id()))).isFalse();
+        assertThat(get(bee.rooms().shareRoom(a1.id(), b1.id()))).isFalse();
+        assertThat(redis.call("ZCARD", Keys.CLAIMS)).isEqualTo(0L);
+        assertThat(redis.call("EXISTS", Keys.nodePeers("doomed"))).isEqualTo(0L);
+    }
+
+    @Test
+    void a_live_node_s_peers_are_never_evicted() {
+        RedisBackend alive = node("alive", FAST);
+        RedisBackend watcher = node("watcher", FAST);
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        alive.rooms().onEvicted(evictions::add);
+        watcher.rooms().onEvicted(evictions::add);
+        Peer a = register(alive, "a");
+        Peer w = register(watcher, "w");
+        join(alive, "studio", a);
+        join(watcher, "studio", w);
+
+        // Four lease periods go by.
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(evictions::isEmpty);
+
+        assertThat(get(watcher.rooms().shareRoom(a.id(), w.id()))).isTrue();
+        assertThat(get(watcher.rooms().isRegistered(a.id()))).isTrue();
+    }
+
+    @Test
+    void a_peer_that_resumed_on_another_node_is_not_evicted_with_its_old_node() {
+        RedisBackend old = node("old", FAST);
+        RedisBackend current = node("current", FAST);
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        current.rooms().onEvicted(evictions::add);
+        Peer moved = register(old, "moved");
+        Peer stayed = register(old, "stayed");
+        Peer other = register(current, "other");
+        join(old, "hall", moved);
+        join(old, "hall", stayed);
+        join(current, "hall", other);
+        get(current.rooms().register(moved)); // its stream came back on the other node
+
+        get(old.close());
+
+        quickly().until(() -> !evictions.isEmpty());
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> evictions.size() == 1);
+        assertThat(evictions.getFirst().peer()).isEqualTo(stayed);
+        assertThat(get(current.rooms().isRegistered(moved.id()))).isTrue();
+        assertThat(get(current.rooms().shareRoom(moved.id(), other.id()))).isTrue();
+    }
+
+    @Test
+    void a_dead_node_whose_reaper_died_midway_is_reaped_by_another_survivor() {
+        RedisBackend doomed = node("doomed", FAST);
+        Peer a = register(doomed, "a");
+        join(doomed, "loft", a);
+        get(doomed.close());
+        // A survivor claimed the node and died before it finished: its claim ran out already.
+        redis.call("ZREM", Keys.LEASES, "doomed");
+        redis.call("ZADD", Keys.CLAIMS, "1", "doomed");
+
+        RedisBackend survivor = node("survivor", FAST);
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        survivor.rooms().onEvicted(evictions::add);
+
+        quickly().until(() -> !evictions.isEmpty());
+        assertThat(evictions).containsExactly(new Eviction("loft", a, List.of()));
+    }
+
+    @Test
+    void a_node_presumed_dead_while_alive_is_told_and_registers_its_peers_again() {
+        RedisBackend stalled = node("stalled", FAST);
+        RedisBackend survivor = node("survivor", FAST);
+        AtomicInteger told = new AtomicInteger();
+        stalled.onLeaseLost(told::incrementAndGet);
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        survivor.rooms().onEvicted(evictions::add);
+        Peer s = register(stalled, "s");
+        Peer v = register(survivor, "v");
+        join(stalled, "porch", s);
+        join(survivor, "porch", v);
+
+        // What a survivor sees of a node that could not reach Redis for a whole lease: its lease
+        // lapsed. The live node keeps renewing it, so lapse it again at every poll until a
+        // survivor claimed it.
+        String lapseUnlessClaimed = """
+                if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 1 end
+                redis.call('ZADD', KEYS[1], 0, ARGV[1])
+                return 0""";
+        quickly().until(() -> Long.valueOf(1).equals(redis.call("EVAL", lapseUnlessClaimed, "2", Keys.LEASES, Keys.CLAIMS, "stalled")));
+
+        quickly().until(() -> told.get() > 0);
+        assertThat(evictions).containsExactly(new Eviction("porch", s, List.of(v)));
+        quickly().until(() -> get(survivor.rooms().isRegistered(s.id())));
+        assertThat(get(survivor.rooms().shareRoom(s.id(), v.id()))).isFalse();
+    }
+
+    @Test
+    void dead_peers_are_evicted_within_ten_seconds_with_the_default_settings() {
+        RedisBackend doomed = node("doomed", RedisSettings.defaults());
+        RedisBackend survivor = node("survivor", RedisSettings.defaults());
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        survivor.rooms().onEvicted(evictions::add);
+        Peer living = register(survivor, "living");
+        join(survivor, "room-0", living);
+        List<Peer> dead = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Peer p = register(doomed, "dead-" + i);
+            dead.add(p);
+            join(doomed, "room-" + (i % 5), p);
+        }
+
+        long died = System.nanoTime();
+        get(doomed.close());
+        await().atMost(Duration.ofSeconds(12)).pollInterval(Duration.ofMillis(20)).until(() -> evictions.size() >= 20);
+        long elapsedMs = (System.nanoTime() - died) / 1_000_000;
+
+        System.out.printf("reaping: last of 20 dead peers evicted %d ms after their node died (lease 5 s)%n", elapsedMs);
+        assertThat(elapsedMs).isLessThan(10_000);
+        assertThat(evictions).extracting(Eviction::peer).containsExactlyInAnyOrderElementsOf(dead);
+    }
+
+    private RedisBackend node(String name, RedisSettings settings) {
+        RedisBackend node = get(RedisBackend.connect(vertx, redis.url(), name, settings));
+        nodes.add(node);
+        return node;
+    }
+
+    private static Peer register(RedisBackend node, String username) {
+        Peer peer = new Peer(UUID.randomUUID().toString(), username);
+        get(node.rooms().register(peer));
+        return peer;
+    }
+
+    private static void join(RedisBackend node, String room, Peer peer) {
+        assertThat(get(node.rooms().join(room, peer, 16))).isInstanceOf(Join.Joined.class);
+    }
+
+    private static ConditionFactory quickly() {
+        return await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
+    }
+}
