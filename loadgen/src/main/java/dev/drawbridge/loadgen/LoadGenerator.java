@@ -354,22 +354,31 @@ final class LoadGenerator implements AutoCloseable {
                 .onFailure(failure -> counters.status("connect", failureName(failure)));
     }
 
+    /**
+     * The k-th relay: senders in turn, each to its room-mates in turn. PROTOCOL.md orders the events
+     * of one sender to one target as they were accepted, so a pair sends its next relay only once the
+     * previous one was answered (as a browser's signaling client does); the pacer still counts it as
+     * in flight while it waits.
+     */
     private Future<Integer> relay(long k, String event) {
         int n = peers.length;
         Peer sender = peers[(int) (k % n)];
         long round = k / n;
-        Peer target = sender.mates[(int) (round % sender.mates.length)];
+        int mate = (int) (round % sender.mates.length);
+        Peer target = sender.mates[mate];
         long seq = round / sender.mates.length;
-        String body = "{\"f\":" + sender.index + ",\"s\":" + seq + ",\"t\":" + System.nanoTime()
-                + ",\"p\":\"" + padding + "\"}";
-        long sent = System.nanoTime();
         String phaseName = event.equals("load") ? "relay" : "warmup";
-        return post(sender, "/relay/" + target.id + "/" + event, body, phaseName)
-                .onComplete(done -> {
-                    if (event.equals("load")) {
-                        requestLatency.record(System.nanoTime() - sent);
-                    }
-                });
+        return sender.afterPrevious(mate, () -> {
+            long sent = System.nanoTime();
+            String body = "{\"f\":" + sender.index + ",\"s\":" + seq + ",\"t\":" + sent
+                    + ",\"p\":\"" + padding + "\"}";
+            return post(sender, "/relay/" + target.id + "/" + event, body, phaseName)
+                    .onComplete(done -> {
+                        if (event.equals("load")) {
+                            requestLatency.record(System.nanoTime() - sent);
+                        }
+                    });
+        });
     }
 
     private Future<Integer> trivialPost(long k, String name) {

@@ -1,5 +1,6 @@
 package dev.drawbridge.loadgen;
 
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -7,6 +8,7 @@ import io.vertx.core.http.HttpConnection;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One simulated browser: its token, its stream, its room, and what its stream delivered. Everything
@@ -32,6 +34,7 @@ final class Peer {
     private final SseParser parser = new SseParser(this::onEvent);
     private final Map<Integer, PairLedger> fromSender = new HashMap<>();
     private long receivedAt;
+    private Future<?>[] lastToMate;
     private long lastId;
     // Written on the stream's event loop, read by the coordinating thread once the run is quiet.
     volatile int addPeersOffer;
@@ -45,6 +48,25 @@ final class Peer {
         this.counters = counters;
         this.latency = latency;
         this.everyone = everyone;
+    }
+
+    /** Runs {@code send} once the previous send to the {@code mate}-th room-mate was answered. */
+    Future<Integer> afterPrevious(int mate, Supplier<Future<Integer>> send) {
+        Promise<Integer> answered = Promise.promise();
+        Future<?> previous;
+        synchronized (this) {
+            if (lastToMate == null || lastToMate.length != mates.length) {
+                lastToMate = new Future<?>[mates.length];
+            }
+            previous = lastToMate[mate];
+            lastToMate[mate] = answered.future();
+        }
+        if (previous == null || previous.isComplete()) {
+            send.get().onComplete(answered);
+        } else {
+            previous.onComplete(done -> send.get().onComplete(answered));
+        }
+        return answered.future();
     }
 
     HttpClientAgent requests() {
