@@ -7,9 +7,8 @@ import dev.drawbridge.auth.Tokens;
 import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,17 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** PROTOCOL.md, "Identity". */
 class AccessTest {
-    private static TestNode node;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-    }
+    @RegisterExtension
+    static final TestNode.PerClass node = TestNode.perClass();
 
     @Test
     void accessAnswersAnHs256TokenWithAFreshPeerIdTheUsernameAndAnHourOfLife() throws Exception {

@@ -4,9 +4,8 @@ import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.SseEvent;
 import dev.drawbridge.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,17 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** PROTOCOL.md, "The event stream". */
 class EventStreamTest {
-    private static TestNode node;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start("--ping-interval", "200ms");
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-    }
+    @RegisterExtension
+    static final TestNode.PerClass node = TestNode.perClass("--ping-interval", "200ms");
 
     @Test
     void theStreamIsServedAsEventStreamWithoutCaching() throws Exception {

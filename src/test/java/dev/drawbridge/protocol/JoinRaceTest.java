@@ -3,9 +3,8 @@ package dev.drawbridge.protocol;
 import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.SseEvent;
 import dev.drawbridge.testing.TestNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -20,17 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** PROTOCOL.md: "Join is atomic". The article's server misses most of these pairs. */
 class JoinRaceTest {
     private static final int PAIRS = 50;
-    private static TestNode node;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-    }
+    @RegisterExtension
+    static final TestNode.PerClass node = TestNode.perClass();
 
     @Test
     void twoPeersJoiningTheSameRoomAtTheSameInstantLearnOfEachOtherExactlyOnceWithOneOffer() throws Exception {

@@ -4,9 +4,8 @@ import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 
@@ -16,17 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** PROTOCOL.md, "Operations". */
 class OperationsTest {
     private static final String ICE = "[{\"urls\":\"stun:127.0.0.1:3478\"}]";
-    private static TestNode node;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start("--ice-servers", ICE, "--max-room-size", "8");
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-    }
+    @RegisterExtension
+    static final TestNode.PerClass node = TestNode.perClass("--ice-servers", ICE, "--max-room-size", "8");
 
     @Test
     void healthzSaysTheProcessIsAlive() {

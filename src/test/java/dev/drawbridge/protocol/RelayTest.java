@@ -4,10 +4,9 @@ import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.SseEvent;
 import dev.drawbridge.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,21 +19,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** PROTOCOL.md, "Relay". */
 class RelayTest {
-    private static TestNode node;
+    @RegisterExtension
+    static final TestNode.PerClass node = TestNode.perClass();
     private static int rooms;
 
     private Client ada;
     private Client bob;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-    }
 
     @BeforeEach
     void twoPeersInARoom() {

@@ -4,9 +4,8 @@ import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.SseEvent;
 import dev.drawbridge.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestInfo;
 
 import java.net.http.HttpResponse;
@@ -18,19 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** PROTOCOL.md, "Rooms". */
 class RoomTest {
     private static final int MAX_ROOM_SIZE = 3;
-    private static TestNode node;
+    @RegisterExtension
+    static final TestNode.PerClass node = TestNode.perClass("--max-room-size", String.valueOf(MAX_ROOM_SIZE));
 
     private String room;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start("--max-room-size", String.valueOf(MAX_ROOM_SIZE));
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-    }
 
     @org.junit.jupiter.api.BeforeEach
     void roomPerTest(TestInfo test) {

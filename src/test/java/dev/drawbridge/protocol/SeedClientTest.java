@@ -3,9 +3,8 @@ package dev.drawbridge.protocol;
 import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,17 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * whose bodies are JSON.stringify'd objects.
  */
 class SeedClientTest {
-    private static TestNode node;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-    }
+    @RegisterExtension
+    static final TestNode.PerClass node = TestNode.perClass();
 
     @Test
     void aClientWrittenForTheArticleWorksUnchanged() throws Exception {

@@ -2,9 +2,8 @@ package dev.drawbridge.protocol;
 
 import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.TestNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,17 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SlowConsumerTest {
     private static final int BUFFER = 64 * 1024;
     private static final int MAX_RELAYS = 500;
-    private static TestNode node;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start("--stream-buffer", String.valueOf(BUFFER));
-    }
-
-    @AfterAll
-    static void stop() {
-        node.close();
-    }
+    @RegisterExtension
+    static final TestNode.PerClass node = TestNode.perClass("--stream-buffer", String.valueOf(BUFFER));
 
     @Test
     void aStreamThatStopsReadingIsClosedOnceItsBufferIsFullAndItsRoomIsTold() throws Exception {

@@ -3,11 +3,19 @@ package dev.drawbridge.testing;
 import dev.drawbridge.app.Config;
 import dev.drawbridge.app.Drawbridge;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A real node in this process, on the embedded bus, listening on a free loopback port. */
+/**
+ * A real node in this process, on the embedded bus, listening on a free loopback port. Either
+ * started by hand ({@link #start}), or one per test class as an extension:
+ * {@code @RegisterExtension static final TestNode.PerClass node = TestNode.perClass("--max-room-size", "3");}
+ */
 public final class TestNode implements AutoCloseable {
     /** A fixed secret, so that tests can also make tokens of their own (expired, forged). */
     public static final String SECRET = "drawbridge-test-secret-of-at-least-32-bytes";
@@ -37,5 +45,36 @@ public final class TestNode implements AutoCloseable {
     @Override
     public void close() {
         node.stop().await();
+    }
+
+    /** A node started before a test class's first test and stopped after its last. */
+    public static PerClass perClass(String... flags) {
+        return new PerClass(flags);
+    }
+
+    /** See {@link #perClass}. */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private final String[] flags;
+        private TestNode node;
+
+        private PerClass(String[] flags) {
+            this.flags = flags;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            node = start(flags);
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            if (node != null) {
+                node.close();
+            }
+        }
+
+        public String baseUrl() {
+            return node.baseUrl();
+        }
     }
 }
