@@ -78,6 +78,8 @@ public final class Api {
                 .put("maxRoomSize", signaling.maxRoomSize())));
         router.get("/assets/*").handler(StaticHandler.create("web/assets").setDefaultContentEncoding("UTF-8"));
 
+        router.get("/favicon.ico").handler(ctx -> ctx.response()
+                .setStatusCode(301).putHeader("Location", "/assets/icon.svg").end());
         router.get("/").handler(ctx -> ctx.response()
                 .setStatusCode(302).putHeader("Location", "/" + newRoomId()).end());
         router.get("/:roomId").handler(this::page);
