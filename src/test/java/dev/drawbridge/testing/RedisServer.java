@@ -139,7 +139,9 @@ public final class RedisServer implements AutoCloseable {
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",
                     "--save", "",
-                    "--appendonly", "no")
+                    "--appendonly", "no",
+                    // DEBUG SLEEP lets tests stall Redis, as a slow fork or a paused VM would.
+                    "--enable-debug-command", "local")
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();

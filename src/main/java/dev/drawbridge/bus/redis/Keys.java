@@ -63,6 +63,9 @@ final class Keys {
     /** ZSET node id -> claim deadline of every dead node a survivor is reaping. */
     static final String CLAIMS = PREFIX + "{nodes}:claims";
 
+    /** STRING: Redis' time (ms) when a liveness script last ran; a long silence is a pause, not deaths. */
+    static final String CLOCK = PREFIX + "{nodes}:clock";
+
     /** The Redis Cluster slot of a key or channel (CRC16/XMODEM of its hash tag, modulo 16384). */
     static int slot(String key) {
         int open = key.indexOf('{');

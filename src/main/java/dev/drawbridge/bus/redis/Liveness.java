@@ -24,9 +24,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Liveness {
     private static final Logger log = LoggerFactory.getLogger(Liveness.class);
 
+    private static final List<String> LIVENESS_KEYS = List.of(Keys.LEASES, Keys.CLAIMS, Keys.CLOCK);
+
     private final Vertx vertx;
     private final Link commands;
-    private final String nodeId;
+    private final String leaseId;
     private final RedisSettings settings;
     private final RedisRooms rooms;
     private final Runnable onLeaseLost;
@@ -36,13 +38,16 @@ final class Liveness {
     private volatile boolean started;
     private volatile boolean stopped;
     private volatile boolean claimed;
+    // No reaping before this (System.nanoTime()): after our own reconnect the others need a lease
+    // period to reconnect and renew, or the first node back would reap them all.
+    private volatile long reapNotBefore = System.nanoTime();
     private long heartbeatTimer = -1;
     private long reapTimer = -1;
 
-    Liveness(Vertx vertx, Link commands, String nodeId, RedisSettings settings, RedisRooms rooms, Runnable onLeaseLost) {
+    Liveness(Vertx vertx, Link commands, String leaseId, RedisSettings settings, RedisRooms rooms, Runnable onLeaseLost) {
         this.vertx = vertx;
         this.commands = commands;
-        this.nodeId = nodeId;
+        this.leaseId = leaseId;
         this.settings = settings;
         this.rooms = rooms;
         this.onLeaseLost = onLeaseLost;
@@ -50,7 +55,7 @@ final class Liveness {
 
     /** Takes the first lease (so that peers registered from now on can be reaped), then starts the timers. */
     Future<Void> start() {
-        return Script.HEARTBEAT.run(commands, List.of(Keys.LEASES, Keys.CLAIMS), leaseArgs()).map(r -> {
+        return Script.HEARTBEAT.run(commands, LIVENESS_KEYS, leaseArgs()).map(r -> {
             synchronized (this) {
                 if (!stopped) {
                     started = true;
@@ -74,6 +79,7 @@ final class Liveness {
 
     /** The command connection came back: renew at once rather than at the next tick. */
     void reconnected() {
+        reapNotBefore = System.nanoTime() + settings.leaseTtl().toNanos();
         if (started && !stopped) {
             beat();
         }
@@ -83,7 +89,7 @@ final class Liveness {
         if (stopped || !beating.compareAndSet(false, true)) {
             return;
         }
-        Script.HEARTBEAT.run(commands, List.of(Keys.LEASES, Keys.CLAIMS), leaseArgs())
+        Script.HEARTBEAT.run(commands, LIVENESS_KEYS, leaseArgs())
                 .onSuccess(reply -> renewed(reply.toInteger()))
                 .onFailure(t -> log.debug("heartbeat failed: {}", t.getMessage()))
                 .onComplete(r -> beating.set(false));
@@ -94,12 +100,12 @@ final class Liveness {
             case 0 -> {
                 if (!claimed) {
                     claimed = true;
-                    log.error("node {} is being reaped by a survivor although it is alive (its lease lapsed)", nodeId);
+                    log.error("node {} is being reaped by a survivor although it is alive (its lease lapsed)", leaseId);
                 }
             }
             case 2 -> {
                 claimed = false;
-                log.warn("node {} had lost its lease (reaped, or Redis lost its data): registering its peers again", nodeId);
+                log.warn("node {} had lost its lease (reaped, or Redis lost its data): registering its peers again", leaseId);
                 rooms.restoreRegistrations()
                         .onFailure(t -> log.warn("registering peers again failed: {}", t.getMessage()));
                 try {
@@ -113,11 +119,11 @@ final class Liveness {
     }
 
     private void reap() {
-        if (stopped || !reaping.compareAndSet(false, true)) {
+        if (stopped || System.nanoTime() - reapNotBefore < 0 || !reaping.compareAndSet(false, true)) {
             return;
         }
-        Script.CLAIM.run(commands, List.of(Keys.LEASES, Keys.CLAIMS),
-                        List.of(nodeId, Long.toString(settings.claimTtl().toMillis())))
+        Script.CLAIM.run(commands, LIVENESS_KEYS,
+                        List.of(leaseId, Long.toString(settings.claimTtl().toMillis()), pauseMs()))
                 .compose(reply -> {
                     Future<Void> chain = Future.succeededFuture();
                     for (int i = 0; i < reply.size(); i++) {
@@ -140,6 +146,15 @@ final class Liveness {
     }
 
     private List<String> leaseArgs() {
-        return List.of(nodeId, Long.toString(settings.leaseTtl().toMillis()));
+        return List.of(leaseId, Long.toString(settings.leaseTtl().toMillis()), pauseMs());
+    }
+
+    /**
+     * A silence of Redis' liveness scripts longer than this is a pause (see heartbeat.lua): half a
+     * lease, and at least two heartbeats. Shorter pauses cannot lapse a lease renewed on time.
+     */
+    private String pauseMs() {
+        long half = settings.leaseTtl().toMillis() / 2;
+        return Long.toString(Math.max(half, 2 * settings.heartbeatInterval().toMillis()));
     }
 }

@@ -10,6 +10,8 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,6 +32,7 @@ public final class RedisBackend {
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final String nodeId;
+    private final String leaseId;
     private final Redis client;
     private final Link commands;
     private final Link subscriptions;
@@ -43,6 +46,9 @@ public final class RedisBackend {
 
     private RedisBackend(Vertx vertx, String redisUrl, String nodeId, RedisSettings settings) {
         this.nodeId = nodeId;
+        // Redis knows this process by its incarnation, so that a process restarted under the same
+        // node id never takes over (and hides from reaping) the peers of its previous life.
+        this.leaseId = nodeId + "." + HexFormat.of().formatHex(randomBytes(4));
         RedisOptions options = new RedisOptions()
                 .setConnectionString(redisUrl)
                 // Two connections are ever in use; the rest is room for a dropped one still on its way out.
@@ -60,8 +66,8 @@ public final class RedisBackend {
         this.commands = new Link(vertx, client, "drawbridge:" + nodeId + ":cmd", settings,
                 (connection, push) -> { }, connection -> reconnected(), () -> { });
         this.bus = new RedisBus(commands, subscriber, this::partClosed);
-        this.rooms = new RedisRooms(commands, nodeId, this::partClosed);
-        this.liveness = new Liveness(vertx, commands, nodeId, settings, rooms, this::leaseLost);
+        this.rooms = new RedisRooms(commands, leaseId, this::partClosed);
+        this.liveness = new Liveness(vertx, commands, leaseId, settings, rooms, this::leaseLost);
         rooms.attach(liveness);
     }
 
@@ -93,6 +99,11 @@ public final class RedisBackend {
 
     public String nodeId() {
         return nodeId;
+    }
+
+    /** This process' name in the leases and as the owner of its peers: the node id and a random suffix. */
+    String leaseId() {
+        return leaseId;
     }
 
     public Bus bus() {
@@ -140,6 +151,12 @@ public final class RedisBackend {
 
     private Future<Void> start() {
         return Future.all(commands.start(), subscriptions.start()).compose(v -> liveness.start());
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     private void received(String channel, String payload) {

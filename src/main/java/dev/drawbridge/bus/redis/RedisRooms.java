@@ -38,7 +38,7 @@ final class RedisRooms implements Rooms {
     record Left(String username, List<Peer> remaining) {}
 
     private final Link commands;
-    private final String nodeId;
+    private final String leaseId;
     private final Runnable onClosed;
     private final List<Consumer<Eviction>> listeners = new CopyOnWriteArrayList<>();
     // Peers registered here, to register them again when Redis forgot them (restart, lost lease).
@@ -46,9 +46,9 @@ final class RedisRooms implements Rooms {
     private volatile Liveness liveness;
     private volatile boolean closed;
 
-    RedisRooms(Link commands, String nodeId, Runnable onClosed) {
+    RedisRooms(Link commands, String leaseId, Runnable onClosed) {
         this.commands = commands;
-        this.nodeId = nodeId;
+        this.leaseId = leaseId;
         this.onClosed = onClosed;
     }
 
@@ -61,8 +61,8 @@ final class RedisRooms implements Rooms {
         if (closed) {
             return closedFuture();
         }
-        Future<Response> owner = commands.send(Request.cmd(Command.SET).arg(Keys.peerNode(peer.id())).arg(nodeId));
-        Future<Response> listed = commands.send(Request.cmd(Command.SADD).arg(Keys.nodePeers(nodeId)).arg(peer.id()));
+        Future<Response> owner = commands.send(Request.cmd(Command.SET).arg(Keys.peerNode(peer.id())).arg(leaseId));
+        Future<Response> listed = commands.send(Request.cmd(Command.SADD).arg(Keys.nodePeers(leaseId)).arg(peer.id()));
         return Future.all(owner, listed).onSuccess(v -> local.put(peer.id(), peer)).mapEmpty();
     }
 
@@ -120,7 +120,7 @@ final class RedisRooms implements Rooms {
             Future<Response> owner = commands.send(Request.cmd(Command.GETDEL).arg(Keys.peerNode(peerId)));
             Future<Response> forgotten = commands.send(Request.cmd(Command.DEL).arg(Keys.peerRooms(peerId)));
             return Future.all(List.of(Future.all(leaves), owner, forgotten)).compose(v -> {
-                String ownerNode = owner.result() == null ? nodeId : owner.result().toString();
+                String ownerNode = owner.result() == null ? leaseId : owner.result().toString();
                 return commands.send(Request.cmd(Command.SREM).arg(Keys.nodePeers(ownerNode)).arg(peerId));
             }).map(v -> {
                 Map<String, List<Peer>> remaining = new LinkedHashMap<>();
@@ -211,9 +211,9 @@ final class RedisRooms implements Rooms {
     Future<Void> restoreRegistrations() {
         List<Future<?>> all = new ArrayList<>();
         for (Peer peer : local.values()) {
-            all.add(Script.REREGISTER.run(commands, List.of(Keys.peerNode(peer.id())), List.of(nodeId)).compose(owned ->
+            all.add(Script.REREGISTER.run(commands, List.of(Keys.peerNode(peer.id())), List.of(leaseId)).compose(owned ->
                     owned.toInteger() == 1
-                            ? commands.send(Request.cmd(Command.SADD).arg(Keys.nodePeers(nodeId)).arg(peer.id()))
+                            ? commands.send(Request.cmd(Command.SADD).arg(Keys.nodePeers(leaseId)).arg(peer.id()))
                             : Future.succeededFuture()));
         }
         return Future.all(all).mapEmpty();

@@ -102,7 +102,7 @@ class RedisRoomsReapingTest {
         assertThat(get(sea.rooms().isRegistered(a2.id()))).isFalse();
         assertThat(get(bee.rooms().shareRoom(a1.id(), b1.id()))).isFalse();
         assertThat(redis.call("ZCARD", Keys.CLAIMS)).isEqualTo(0L);
-        assertThat(redis.call("EXISTS", Keys.nodePeers("doomed"))).isEqualTo(0L);
+        assertThat(redis.call("EXISTS", Keys.nodePeers(doomed.leaseId()))).isEqualTo(0L);
     }
 
     @Test
@@ -122,6 +122,41 @@ class RedisRoomsReapingTest {
 
         assertThat(get(watcher.rooms().shareRoom(a.id(), w.id()))).isTrue();
         assertThat(get(watcher.rooms().isRegistered(a.id()))).isTrue();
+    }
+
+    @Test
+    void a_redis_that_stalls_for_longer_than_a_lease_makes_nobody_reap_anybody() {
+        RedisBackend first = node("first", FAST);
+        RedisBackend second = node("second", FAST);
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        first.rooms().onEvicted(evictions::add);
+        second.rooms().onEvicted(evictions::add);
+        Peer a = register(first, "a");
+        Peer b = register(second, "b");
+        join(first, "deck", a);
+        join(second, "deck", b);
+
+        // Redis is blocked for three leases; the nodes' heartbeats and claims queue up behind it.
+        redis.call("DEBUG", "SLEEP", "1.5");
+
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(evictions::isEmpty);
+        assertThat(get(first.rooms().shareRoom(a.id(), b.id()))).isTrue();
+    }
+
+    @Test
+    void a_restarted_process_that_kept_its_node_id_reaps_the_peers_of_its_previous_life() {
+        RedisBackend before = node("phoenix", FAST);
+        Peer ghost = register(before, "ghost");
+        join(before, "nest", ghost);
+        get(before.close());
+
+        RedisBackend after = node("phoenix", FAST);
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        after.rooms().onEvicted(evictions::add);
+
+        quickly().until(() -> !evictions.isEmpty());
+        assertThat(evictions).containsExactly(new Eviction("nest", ghost, List.of()));
+        assertThat(get(after.rooms().isRegistered(ghost.id()))).isFalse();
     }
 
     @Test
@@ -154,8 +189,8 @@ class RedisRoomsReapingTest {
         join(doomed, "loft", a);
         get(doomed.close());
         // A survivor claimed the node and died before it finished: its claim ran out already.
-        redis.call("ZREM", Keys.LEASES, "doomed");
-        redis.call("ZADD", Keys.CLAIMS, "1", "doomed");
+        redis.call("ZREM", Keys.LEASES, doomed.leaseId());
+        redis.call("ZADD", Keys.CLAIMS, "1", doomed.leaseId());
 
         RedisBackend survivor = node("survivor", FAST);
         List<Eviction> evictions = new CopyOnWriteArrayList<>();
@@ -185,7 +220,7 @@ class RedisRoomsReapingTest {
                 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 1 end
                 redis.call('ZADD', KEYS[1], 0, ARGV[1])
                 return 0""";
-        quickly().until(() -> Long.valueOf(1).equals(redis.call("EVAL", lapseUnlessClaimed, "2", Keys.LEASES, Keys.CLAIMS, "stalled")));
+        quickly().until(() -> Long.valueOf(1).equals(redis.call("EVAL", lapseUnlessClaimed, "2", Keys.LEASES, Keys.CLAIMS, stalled.leaseId())));
 
         quickly().until(() -> told.get() > 0);
         assertThat(evictions).containsExactly(new Eviction("porch", s, List.of(v)));
