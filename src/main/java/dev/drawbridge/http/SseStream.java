@@ -20,6 +20,7 @@ import java.util.List;
  */
 final class SseStream implements Stream {
     private static final Logger log = LoggerFactory.getLogger(SseStream.class);
+    private static final long CLOSE_GRACE_MILLIS = 5_000;
     private static final Buffer PING = Buffer.buffer("event: ping\ndata: {}\n\n");
 
     private final Vertx vertx;
@@ -74,7 +75,12 @@ final class SseStream implements Stream {
                 return;
             }
         }
-        response.end().onComplete(ended -> connection.close());
+        // The last events go out first; a browser that does not take them in time is cut off.
+        long cutOff = vertx.setTimer(CLOSE_GRACE_MILLIS, timer -> connection.close());
+        response.end().onComplete(ended -> {
+            vertx.cancelTimer(cutOff);
+            connection.close();
+        });
         ended();
     }
 
