@@ -9,6 +9,8 @@ import { BOARD, Renderer, drawEntry, drawStrokeFrom, textFont } from './render.j
 
 // Points of a stroke in progress are sent this often (and shown locally on the overlay meanwhile).
 const FLUSH_MS = 40;
+// ...or as soon as this many are waiting (the model refuses entries of more than 2000).
+const MAX_POINTS_PER_FLUSH = 500;
 // Our cursor is sent at most this often.
 const CURSOR_MS = 50;
 
@@ -105,7 +107,12 @@ export class BoardView {
       this.#placeText(at, color, width);
       return;
     }
-    this.#overlay.setPointerCapture(e.pointerId);
+    try {
+      // Keep receiving the pointer's moves when it leaves the board mid-stroke.
+      this.#overlay.setPointerCapture(e.pointerId);
+    } catch {
+      // A pointer the browser does not know (a synthetic event): nothing to capture.
+    }
     if (tool === 'pencil' || tool === 'eraser') {
       const stroke = this.#actions.create('stroke', {
         tool, color, width, points: [at.x, at.y, pressureOf(e)],
@@ -132,7 +139,9 @@ export class BoardView {
       // Coalesced events carry the points the browser merged into this one: smoother lines.
       const events = e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e];
       for (const event of events) this.#addPoint(gesture, this.#toBoard(event), pressureOf(event));
-      gesture.timer ??= setTimeout(() => this.#flush(gesture), FLUSH_MS);
+      // Entries stay small whatever the rate of events: flush on time, or on size.
+      if (gesture.pending.length >= 3 * MAX_POINTS_PER_FLUSH) this.#flush(gesture);
+      else gesture.timer ??= setTimeout(() => this.#flush(gesture), FLUSH_MS);
     } else {
       gesture.end = this.#toBoard(e);
     }

@@ -142,6 +142,8 @@ async function start() {
       me: signaling.user, roomId, joined, entries: model.size, visible: model.visible().length, clock: model.clock,
     }),
     peers: () => mesh.peers(),
+    /** The size of the whole log as JSON: what a late joiner has to fetch. */
+    logBytes: () => JSON.stringify(model.missingFor({})).length,
   });
 }
 

@@ -125,6 +125,30 @@ final class BoardPage {
         page.mouse().up();
     }
 
+    /**
+     * A zig-zag of {@code points} pointer moves over the whole board, dispatched as synthetic
+     * PointerEvents from inside the page: thousands of points in a moment, where real input
+     * through the driver would take a minute. For volume only; other tests use real input.
+     */
+    void syntheticScribble(int points) {
+        page.evaluate("""
+                (count) => {
+                  const surface = document.querySelector('#overlay');
+                  const box = surface.getBoundingClientRect();
+                  const fire = (type, i) => {
+                    const x = box.left + box.width * (0.05 + 0.9 * ((i % 200) / 199));
+                    const y = box.top + box.height * (0.1 + 0.8 * (i / count));
+                    surface.dispatchEvent(new PointerEvent(type, {
+                      bubbles: true, cancelable: true, pointerId: 99, pointerType: 'mouse', isPrimary: true,
+                      clientX: x, clientY: y, button: 0, buttons: type === 'pointerup' ? 0 : 1, pressure: 0.5,
+                    }));
+                  };
+                  fire('pointerdown', 0);
+                  for (let i = 1; i < count; i++) fire('pointermove', i);
+                  fire('pointerup', count - 1);
+                }""", points);
+    }
+
     void selectTool(String tool) {
         page.locator("[data-tool=" + tool + "]").click();
     }

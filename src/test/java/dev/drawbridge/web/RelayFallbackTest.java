@@ -1,0 +1,67 @@
+package dev.drawbridge.web;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** When a network blocks peer-to-peer, drawings go through the server's relay, and nothing is lost. */
+class RelayFallbackTest extends BrowserTest {
+
+    /**
+     * Test-only: this page's peer connections gather no candidates at all (relay-only ICE with no
+     * TURN server), so none of them can ever connect, as behind a firewall that blocks UDP.
+     */
+    static final String BLOCK_PEER_TO_PEER = """
+            (() => {
+              const Native = window.RTCPeerConnection;
+              window.RTCPeerConnection = class extends Native {
+                constructor(config) {
+                  super({ ...(config ?? {}), iceServers: [], iceTransportPolicy: 'relay' });
+                }
+              };
+            })();
+            """;
+
+    @Test
+    void drawingReachesAPageWhoseNetworkBlocksPeerToPeerThroughTheServerRelay() {
+        String room = newRoom();
+        BoardPage open = open(room, "open");
+        // Before the blocked page arrives: a long scribble, so that catching up takes several
+        // relay bodies (each at most 64 KiB).
+        open.stroke(800, 60, 1000, 60);
+        open.syntheticScribble(12_000);
+
+        BoardPage blocked = open(room, "blocked", BLOCK_PEER_TO_PEER);
+        open.waitForPeers(1, "relay");
+        blocked.waitForPeers(1, "relay");
+        long relayAt = System.nanoTime();
+        String blockedItem = "#people li[data-peer='" + blocked.id() + "']";
+        assertThat(open.page.locator(blockedItem).getAttribute("data-transport")).isEqualTo("relay");
+        assertThat(open.page.locator(blockedItem + " .transport").textContent()).isEqualTo("via server relay");
+
+        // The scribble caught up through the relay.
+        awaitSamePicture(open, blocked);
+        assertThat(blocked.inkAt(800, 100)).as("the start of the scribble").isTrue();
+        long logBytes = ((Number) open.page.evaluate("() => window.drawbridge.logBytes()")).longValue();
+        assertThat(logBytes).as("the log needs several relay bodies").isGreaterThan(2 * 64 * 1024);
+        report("catch-up of " + logBytes + " bytes of log through the relay", (System.nanoTime() - relayAt) / 1e6, "ms");
+
+        // Both ways, live.
+        open.stroke(200, 820, 700, 820);
+        blocked.selectTool("ellipse");
+        blocked.stroke(900, 750, 1500, 880);
+        eventually().alias("the open page's stroke reaches the blocked page").until(() -> blocked.inkAt(450, 820));
+        eventually().alias("the blocked page's ellipse reaches the open page").until(() -> open.inkAt(900, 815));
+        awaitSamePicture(open, blocked);
+
+        // And it really was the relay: no data channel ever opened.
+        for (Map<String, Object> peer : blocked.peers()) {
+            assertThat(peer.get("channelOpenedAt")).isNull();
+        }
+        for (Map<String, Object> peer : open.peers()) {
+            assertThat(peer.get("channelOpenedAt")).isNull();
+        }
+    }
+}
