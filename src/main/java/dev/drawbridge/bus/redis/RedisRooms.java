@@ -109,8 +109,16 @@ final class RedisRooms implements Rooms {
             return closedFuture();
         }
         local.remove(peerId);
-        return commands.send(Request.cmd(Command.SMEMBERS).arg(Keys.peerRooms(peerId))).compose(rooms -> {
-            List<String> roomIds = strings(rooms, 0);
+        Future<Response> currentOwner = commands.send(Request.cmd(Command.GET).arg(Keys.peerNode(peerId)));
+        Future<Response> rooms = commands.send(Request.cmd(Command.SMEMBERS).arg(Keys.peerRooms(peerId)));
+        return Future.all(currentOwner, rooms).compose(read -> {
+            if (currentOwner.result() != null && !currentOwner.result().toString().equals(leaseId)) {
+                // The peer's session went on on another node (a stream that resumed there): its
+                // session did not end, only this node's part of it. Leave it in its rooms.
+                return commands.send(Request.cmd(Command.SREM).arg(Keys.nodePeers(leaseId)).arg(peerId))
+                        .map(v -> Map.<String, List<Peer>>of());
+            }
+            List<String> roomIds = strings(rooms.result(), 0);
             List<Future<Optional<Left>>> leaves = new ArrayList<>();
             for (String roomId : roomIds) {
                 leaves.add(leaveRoom(roomId, peerId));
