@@ -2,14 +2,11 @@ package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.Bus.Subscription;
 import dev.drawbridge.bus.Message;
-import dev.drawbridge.testing.RedisServer;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,27 +21,15 @@ import static org.awaitility.Awaitility.await;
 /** A node talks to Redis on two connections, whatever the number of peers it serves. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class RedisBusConnectionsTest {
-    private static RedisServer redis;
-    private static Vertx vertx;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        get(vertx.close());
-        redis.close();
-    }
+    @RegisterExtension
+    static final RedisNodes cluster = new RedisNodes();
 
     @Test
     void a_node_keeps_two_redis_connections_while_a_thousand_peers_subscribe_and_receive() {
-        RedisBackend here = get(RedisBackend.connect(vertx, redis.url(), "here"));
-        RedisBackend there = get(RedisBackend.connect(vertx, redis.url(), "there"));
+        RedisBackend here = cluster.connect("here");
+        RedisBackend there = cluster.connect("there");
         try {
-            List<String> before = redis.clientNames();
+            List<String> before = cluster.server().clientNames();
             assertThat(before).filteredOn(n -> n.startsWith("drawbridge:there:"))
                     .containsExactlyInAnyOrder("drawbridge:there:cmd", "drawbridge:there:sub");
 
@@ -59,8 +44,8 @@ class RedisBusConnectionsTest {
             }
             List<Subscription> subscriptions = get(Future.all(subscribed)).list();
 
-            assertThat(redis.clientNames()).hasSameSizeAs(before);
-            assertThat((List<?>) redis.call("PUBSUB", "SHARDCHANNELS")).hasSize(peers);
+            assertThat(cluster.server().clientNames()).hasSameSizeAs(before);
+            assertThat((List<?>) cluster.server().call("PUBSUB", "SHARDCHANNELS")).hasSize(peers);
 
             List<Future<Void>> delivered = new ArrayList<>();
             for (String id : ids) {
@@ -68,17 +53,17 @@ class RedisBusConnectionsTest {
             }
             get(Future.all(delivered));
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> received.get() == peers);
-            assertThat(redis.clientNames()).hasSameSizeAs(before);
+            assertThat(cluster.server().clientNames()).hasSameSizeAs(before);
 
             // Closing the subscriptions leaves no channel behind.
             get(Future.all(subscriptions.stream().map(Subscription::close).toList()));
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> ((List<?>) redis.call("PUBSUB", "SHARDCHANNELS")).isEmpty());
+                    .until(() -> ((List<?>) cluster.server().call("PUBSUB", "SHARDCHANNELS")).isEmpty());
         } finally {
             get(here.close());
             get(there.close());
         }
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
-                .until(() -> redis.clientNames().stream().noneMatch(n -> n.startsWith("drawbridge:")));
+                .until(() -> cluster.server().clientNames().stream().noneMatch(n -> n.startsWith("drawbridge:")));
     }
 }

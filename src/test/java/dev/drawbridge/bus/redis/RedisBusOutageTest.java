@@ -4,17 +4,13 @@ import dev.drawbridge.bus.BusUnavailableException;
 import dev.drawbridge.bus.Message;
 import dev.drawbridge.bus.Peer;
 import dev.drawbridge.bus.Rooms.Join;
-import dev.drawbridge.testing.RedisServer;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -31,37 +27,15 @@ import static org.awaitility.Awaitility.await;
 /** Redis going away and coming back: failures are visible, and service resumes by itself. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class RedisBusOutageTest {
-    private static RedisServer redis;
-    private static Vertx vertx;
+    @RegisterExtension
+    static final RedisNodes cluster = new RedisNodes();
     private RedisBackend here;
     private RedisBackend there;
 
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        get(vertx.close());
-        redis.close();
-    }
-
     @BeforeEach
     void connect() {
-        if (!redis.isRunning()) {
-            redis.restart();
-        }
-        redis.flushAll();
-        here = get(RedisBackend.connect(vertx, redis.url(), "here-" + UUID.randomUUID()));
-        there = get(RedisBackend.connect(vertx, redis.url(), "there-" + UUID.randomUUID()));
-    }
-
-    @AfterEach
-    void close() {
-        get(here.close());
-        get(there.close());
+        here = cluster.connect("here-" + UUID.randomUUID());
+        there = cluster.connect("there-" + UUID.randomUUID());
     }
 
     @Test
@@ -70,7 +44,7 @@ class RedisBusOutageTest {
         assertThat(here.isReady()).isTrue();
         get(here.ping());
 
-        redis.stop();
+        cluster.server().stop();
         quickly().until(() -> !here.isReady());
 
         assertUnavailable(here.ping());
@@ -90,9 +64,9 @@ class RedisBusOutageTest {
         List<Message> received = new CopyOnWriteArrayList<>();
         get(there.bus().subscribe(peer, received::add));
 
-        redis.stop();
+        cluster.server().stop();
         quickly().until(() -> !here.isReady() && !there.isReady());
-        redis.restart();
+        cluster.server().restart();
         quickly().until(() -> here.isReady() && there.isReady());
         get(here.ping());
 
@@ -122,14 +96,14 @@ class RedisBusOutageTest {
         List<Message> received = new CopyOnWriteArrayList<>();
         get(there.bus().subscribe(peer, received::add));
 
-        redis.call("CLIENT", "KILL", "TYPE", "pubsub");
+        cluster.server().call("CLIENT", "KILL", "TYPE", "pubsub");
 
         Message probe = new Message("probe", "0");
         quickly().until(() -> {
             here.bus().deliver(peer, probe);
             return received.contains(probe) && there.isReady();
         });
-        assertThat(redis.clientNames()).filteredOn(n -> n.startsWith("drawbridge:" + there.nodeId())).hasSize(2);
+        assertThat(cluster.server().clientNames()).filteredOn(n -> n.startsWith("drawbridge:" + there.nodeId())).hasSize(2);
     }
 
     @Test
@@ -139,8 +113,8 @@ class RedisBusOutageTest {
         Peer ada = new Peer(UUID.randomUUID().toString(), "ada");
         get(here.rooms().register(ada));
 
-        redis.kill();
-        redis.restart();
+        cluster.server().kill();
+        cluster.server().restart();
 
         quickly().until(() -> told.get() > 0);
         quickly().until(() -> get(there.rooms().isRegistered(ada.id())));
@@ -153,7 +127,7 @@ class RedisBusOutageTest {
             closedPort = socket.getLocalPort();
         }
 
-        assertUnavailable(RedisBackend.connect(vertx, "redis://127.0.0.1:" + closedPort, "nowhere"));
+        assertUnavailable(RedisBackend.connect(cluster.vertx(), "redis://127.0.0.1:" + closedPort, "nowhere"));
     }
 
     private static void assertUnavailable(Future<?> future) {

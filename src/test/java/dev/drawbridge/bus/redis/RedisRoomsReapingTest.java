@@ -3,16 +3,11 @@ package dev.drawbridge.bus.redis;
 import dev.drawbridge.bus.Peer;
 import dev.drawbridge.bus.Rooms.Eviction;
 import dev.drawbridge.bus.Rooms.Join;
-import dev.drawbridge.testing.RedisServer;
-import io.vertx.core.Vertx;
 import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,31 +34,8 @@ class RedisRoomsReapingTest {
     private static final RedisSettings FAST = RedisSettings.defaults()
             .withLease(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(100));
 
-    private static RedisServer redis;
-    private static Vertx vertx;
-    private final List<RedisBackend> nodes = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        get(vertx.close());
-        redis.close();
-    }
-
-    @BeforeEach
-    void flush() {
-        redis.flushAll();
-    }
-
-    @AfterEach
-    void closeNodes() {
-        nodes.forEach(node -> get(node.close()));
-    }
+    @RegisterExtension
+    static final RedisNodes cluster = new RedisNodes();
 
     @Test
     void the_peers_of_a_dead_node_are_evicted_exactly_once_across_two_survivors() {
@@ -104,8 +76,8 @@ class RedisRoomsReapingTest {
         assertThat(get(sea.rooms().isRegistered(a1.id()))).isFalse();
         assertThat(get(sea.rooms().isRegistered(a2.id()))).isFalse();
         assertThat(get(bee.rooms().shareRoom(a1.id(), b1.id()))).isFalse();
-        assertThat(redis.call("ZCARD", Keys.CLAIMS)).isEqualTo(0L);
-        assertThat(redis.call("EXISTS", Keys.nodePeers(doomed.leaseId()))).isEqualTo(0L);
+        assertThat(cluster.server().call("ZCARD", Keys.CLAIMS)).isEqualTo(0L);
+        assertThat(cluster.server().call("EXISTS", Keys.nodePeers(doomed.leaseId()))).isEqualTo(0L);
     }
 
     @Test
@@ -140,7 +112,7 @@ class RedisRoomsReapingTest {
         join(second, "deck", b);
 
         // Redis is blocked for two leases; the nodes' heartbeats and claims queue up behind it.
-        redis.call("DEBUG", "SLEEP", "2");
+        cluster.server().call("DEBUG", "SLEEP", "2");
 
         await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(4)).until(evictions::isEmpty);
         assertThat(get(first.rooms().shareRoom(a.id(), b.id()))).isTrue();
@@ -209,8 +181,8 @@ class RedisRoomsReapingTest {
         join(doomed, "loft", a);
         get(doomed.close());
         // A survivor claimed the node and died before it finished: its claim ran out already.
-        redis.call("ZREM", Keys.LEASES, doomed.leaseId());
-        redis.call("ZADD", Keys.CLAIMS, "1", doomed.leaseId());
+        cluster.server().call("ZREM", Keys.LEASES, doomed.leaseId());
+        cluster.server().call("ZADD", Keys.CLAIMS, "1", doomed.leaseId());
 
         RedisBackend survivor = node("survivor", FAST);
         List<Eviction> evictions = new CopyOnWriteArrayList<>();
@@ -240,7 +212,7 @@ class RedisRoomsReapingTest {
                 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 1 end
                 redis.call('ZADD', KEYS[1], 0, ARGV[1])
                 return 0""";
-        quickly().until(() -> Long.valueOf(1).equals(redis.call("EVAL", lapseUnlessClaimed, "2", Keys.LEASES, Keys.CLAIMS, stalled.leaseId())));
+        quickly().until(() -> Long.valueOf(1).equals(cluster.server().call("EVAL", lapseUnlessClaimed, "2", Keys.LEASES, Keys.CLAIMS, stalled.leaseId())));
 
         quickly().until(() -> told.get() > 0);
         assertThat(evictions).containsExactly(new Eviction("porch", s, List.of(v)));
@@ -274,9 +246,7 @@ class RedisRoomsReapingTest {
     }
 
     private RedisBackend node(String name, RedisSettings settings) {
-        RedisBackend node = get(RedisBackend.connect(vertx, redis.url(), name, settings));
-        nodes.add(node);
-        return node;
+        return cluster.connect(name, settings);
     }
 
     private static Peer register(RedisBackend node, String username) {

@@ -1,45 +1,24 @@
 package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.RoomsContract;
-import dev.drawbridge.testing.RedisServer;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.UUID;
 
-import static dev.drawbridge.testing.Futures.get;
 
 /** The Redis rooms pass the rooms contract, across two nodes on one real Redis. */
 class RedisRoomsTest extends RoomsContract {
-    private static RedisServer redis;
-    private static Vertx vertx;
-    private RedisBackend first;
-    private RedisBackend second;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        get(vertx.close());
-        redis.close();
-    }
-
+    @RegisterExtension
+    static final RedisNodes cluster = new RedisNodes();
     @Override
     protected Nodes startNodes() {
-        redis.flushAll();
-        first = get(RedisBackend.connect(vertx, redis.url(), "rooms-a-" + UUID.randomUUID()));
-        second = get(RedisBackend.connect(vertx, redis.url(), "rooms-b-" + UUID.randomUUID()));
-        return new Nodes(first.rooms(), second.rooms());
+        return new Nodes(cluster.connect("rooms-a-" + UUID.randomUUID()).rooms(),
+                cluster.connect("rooms-b-" + UUID.randomUUID()).rooms());
     }
 
     @Override
     protected void stopNodes() {
-        get(first.close());
-        get(second.close());
+        // The extension closes the nodes after each test.
     }
 }
