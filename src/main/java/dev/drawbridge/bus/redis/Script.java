@@ -23,8 +23,8 @@ record Script(String name, String source, String sha) {
 
     static final Script JOIN = load("join");
     static final Script LEAVE = load("leave");
-    static final Script HEARTBEAT = load("heartbeat");
-    static final Script CLAIM = load("claim");
+    static final Script HEARTBEAT = load("heartbeat", "liveness-clock");
+    static final Script CLAIM = load("claim", "liveness-clock");
     static final Script REAP_PEER = load("reap-peer");
     static final Script FORGET_PEER = load("forget-peer");
     static final Script REREGISTER = load("reregister");
@@ -44,19 +44,30 @@ record Script(String name, String source, String sha) {
         return request;
     }
 
-    private static Script load(String name) {
+    /** The script {@code name}, after the shared {@code preludes} it starts with, in that order. */
+    private static Script load(String name, String... preludes) {
+        StringBuilder source = new StringBuilder();
+        for (String prelude : preludes) {
+            source.append(resource(prelude));
+        }
+        String text = source.append(resource(name)).toString();
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+            return new Script(name, text, HexFormat.of().formatHex(digest));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String resource(String name) {
         String path = "/redis/" + name + ".lua";
         try (InputStream in = Script.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + path);
             }
-            String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
-            return new Script(name, source, HexFormat.of().formatHex(digest));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
