@@ -126,27 +126,42 @@ final class BoardPage {
     }
 
     /**
-     * A zig-zag of {@code points} pointer moves over the whole board, dispatched as synthetic
-     * PointerEvents from inside the page: thousands of points in a moment, where real input
-     * through the driver would take a minute. For volume only; other tests use real input.
+     * Starts a pointer path of synthetic PointerEvents dispatched by the page itself, beginning
+     * at {@code startAtEpochMs} on the machine's clock and moving every {@code intervalMs} (0: all
+     * at once). Returns at once; {@link #awaitSyntheticPath} waits for its end.
+     *
+     * <p>Real input goes through the driver one event at a time, tens of milliseconds apart, so
+     * pages can never draw at truly the same moment that way, nor draw thousands of points
+     * quickly. This is for those two cases only; other tests use real input.
      */
-    void syntheticScribble(int points) {
+    void startSyntheticPath(double[] points, long startAtEpochMs, int intervalMs) {
         page.evaluate("""
-                (count) => {
+                ({ points, startAt, interval }) => {
+                  window.syntheticPathDone = false;
                   const surface = document.querySelector('#overlay');
                   const box = surface.getBoundingClientRect();
-                  const fire = (type, i) => {
-                    const x = box.left + box.width * (0.05 + 0.9 * ((i % 200) / 199));
-                    const y = box.top + box.height * (0.1 + 0.8 * (i / count));
-                    surface.dispatchEvent(new PointerEvent(type, {
-                      bubbles: true, cancelable: true, pointerId: 99, pointerType: 'mouse', isPrimary: true,
-                      clientX: x, clientY: y, button: 0, buttons: type === 'pointerup' ? 0 : 1, pressure: 0.5,
-                    }));
-                  };
-                  fire('pointerdown', 0);
-                  for (let i = 1; i < count; i++) fire('pointermove', i);
-                  fire('pointerup', count - 1);
-                }""", points);
+                  const fire = (type, i) => surface.dispatchEvent(new PointerEvent(type, {
+                    bubbles: true, cancelable: true, pointerId: 99, pointerType: 'mouse', isPrimary: true,
+                    clientX: box.left + (points[i] / 1600) * box.width,
+                    clientY: box.top + (points[i + 1] / 900) * box.height,
+                    button: 0, buttons: type === 'pointerup' ? 0 : 1, pressure: type === 'pointerup' ? 0 : 0.5,
+                  }));
+                  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+                  (async () => {
+                    await wait(Math.max(0, startAt - Date.now()));
+                    fire('pointerdown', 0);
+                    for (let i = 2; i < points.length; i += 2) {
+                      if (interval) await wait(interval);
+                      fire('pointermove', i);
+                    }
+                    fire('pointerup', points.length - 2);
+                    window.syntheticPathDone = true;
+                  })();
+                }""", Map.of("points", java.util.Arrays.stream(points).boxed().toList(), "startAt", (double) startAtEpochMs, "interval", intervalMs));
+    }
+
+    void awaitSyntheticPath() {
+        page.waitForFunction("() => window.syntheticPathDone === true");
     }
 
     void selectTool(String tool) {

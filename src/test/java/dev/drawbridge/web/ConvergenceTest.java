@@ -19,13 +19,31 @@ class ConvergenceTest extends BrowserTest {
             page.waitForPeers(2, "p2p");
         }
         List<BoardPage> all = List.of(ada, bob, cy);
+        // Three colours picked with the arrow keys (the swatch is 10 wide; row 4 holds the 50% shades).
+        pickColor(ada, 4, 0); // red
+        pickColor(bob, 4, 7); // blue
+        pickColor(cy, 4, 4); // green
+        all.forEach(page -> page.setWidth(12));
 
-        // 1. Three strokes drawn at the same time, point by point in turn.
-        drawTogether(all, List.of(row(150), row(300), row(450)));
+        // 1. Three strokes that cross each other, started at the same instant on all three pages,
+        //    so each page applies its own first. Where they cross, the pixels agree only if every
+        //    page applies the strokes in the same order.
+        List<double[]> crossing = List.of(
+                line(100, 300, 1500, 300, 40), line(800, 50, 800, 850, 40), line(300, 50, 1300, 850, 40));
+        long startAt = System.currentTimeMillis() + 500;
+        for (int p = 0; p < all.size(); p++) {
+            all.get(p).startSyntheticPath(crossing.get(p), startAt, 10);
+        }
+        all.forEach(BoardPage::awaitSyntheticPath);
         awaitSamePicture(ada, bob, cy);
-        assertInk(all, true, 150, 300, 450);
+        assertInk(all, true, FIRST_STROKES);
 
-        // 2. Ada clears while Bob and Cy are in the middle of their strokes.
+        // ... and the same with real mouse input, in turns.
+        drawTogether(all, List.of(line(100, 500, 700, 520, 4), line(900, 500, 1500, 520, 4), line(100, 880, 1500, 880, 4)));
+        awaitSamePicture(ada, bob, cy);
+        assertInk(all, true, new int[][] {{400, 510}, {1200, 510}, {800, 880}});
+
+        // 2. Ada clears while Bob and Cy are in the middle of new strokes.
         bob.pointerDown(100, 600);
         cy.pointerDown(100, 750);
         bob.pointerMove(500, 600, 5);
@@ -36,29 +54,46 @@ class ConvergenceTest extends BrowserTest {
         bob.pointerUp();
         cy.pointerUp();
         awaitSamePicture(ada, bob, cy);
-        assertInk(all, false, 150, 300, 450);
+        assertInk(all, false, FIRST_STROKES);
 
-        // 3. Cy draws a rectangle; Bob draws and takes it back; Ada undoes her clear.
+        // 3. Cy draws a rectangle; Bob draws a stroke and takes it back; Ada undoes her clear.
         cy.selectTool("rect");
-        cy.stroke(1000, 100, 1400, 300);
-        bob.stroke(1000, 820, 1500, 820);
-        eventually().until(() -> ada.inkAt(1250, 820));
+        cy.stroke(1000, 100, 1400, 250);
+        bob.stroke(1350, 820, 1550, 820);
+        eventually().until(() -> ada.inkAt(1450, 820));
         bob.press("Control+z");
         ada.press("Control+z");
 
-        String picture = awaitSamePicture(ada, bob, cy);
-        assertInk(all, true, 150, 300, 450);
+        awaitSamePicture(ada, bob, cy);
+        assertInk(all, true, FIRST_STROKES);
         for (BoardPage page : all) {
-            assertThat(page.inkAt(1000, 200)).as("rectangle's left edge on %s", page).isTrue();
-            assertThat(page.inkAt(1200, 200)).as("inside the rectangle on %s", page).isFalse();
-            assertThat(page.inkAt(1250, 820)).as("bob's undone stroke on %s", page).isFalse();
+            assertThat(page.inkAt(1000, 180)).as("rectangle's left edge on %s", page).isTrue();
+            assertThat(page.inkAt(1200, 180)).as("inside the rectangle on %s", page).isFalse();
+            assertThat(page.inkAt(1450, 820)).as("bob's undone stroke on %s", page).isFalse();
         }
-        assertThat(picture).isEqualTo(ada.canvasHash());
+        assertThat(ada.pixel(200, 300)).as("ada's stroke is red").startsWith(236, 19, 19);
     }
 
-    /** A left-to-right stroke across the board at height y. */
-    private static double[] row(double y) {
-        return new double[] {100, y, 300, y + 20, 500, y, 700, y + 20, 900, y};
+    /** A straight line through n + 1 points. */
+    private static double[] line(double x0, double y0, double x1, double y1, int n) {
+        double[] points = new double[2 * (n + 1)];
+        for (int i = 0; i <= n; i++) {
+            points[2 * i] = x0 + (x1 - x0) * i / n;
+            points[2 * i + 1] = y0 + (y1 - y0) * i / n;
+        }
+        return points;
+    }
+
+    /** Points on each of the three first strokes. */
+    private static final int[][] FIRST_STROKES = {{200, 300}, {1400, 300}, {800, 100}, {800, 800}, {400, 130}, {1200, 770}};
+
+    private static void pickColor(BoardPage page, int down, int right) {
+        for (int i = 0; i < down; i++) {
+            page.press("ArrowDown");
+        }
+        for (int i = 0; i < right; i++) {
+            page.press("ArrowRight");
+        }
     }
 
     /** Each page draws its path; the pages take turns point by point, so the strokes overlap in time. */
@@ -74,12 +109,12 @@ class ConvergenceTest extends BrowserTest {
         pages.forEach(BoardPage::pointerUp);
     }
 
-    /** Asserts that the rows drawn by {@link #row} do (or do not) show ink on every page. */
-    private static void assertInk(List<BoardPage> pages, boolean ink, int... rows) {
+    /** Asserts that the given points do (or do not) show ink on every page. */
+    private static void assertInk(List<BoardPage> pages, boolean ink, int[][] points) {
         for (BoardPage page : pages) {
-            for (int y : rows) {
-                assertThat(page.inkAt(100, y) && page.inkAt(900, y))
-                        .as("row %d %s on %s", y, ink ? "drawn" : "cleared", page).isEqualTo(ink);
+            for (int[] point : points) {
+                assertThat(page.inkAt(point[0], point[1]))
+                        .as("(%d, %d) %s on %s", point[0], point[1], ink ? "drawn" : "cleared", page).isEqualTo(ink);
             }
         }
     }

@@ -31,7 +31,13 @@ class RelayFallbackTest extends BrowserTest {
         // Before the blocked page arrives: a long scribble, so that catching up takes several
         // relay bodies (each at most 64 KiB).
         open.stroke(800, 60, 1000, 60);
-        open.syntheticScribble(12_000);
+        double[] scribble = new double[2 * 12_000];
+        for (int i = 0; i < 12_000; i++) {
+            scribble[2 * i] = 80 + 1440 * (i % 200) / 199.0;
+            scribble[2 * i + 1] = 90 + 720 * i / 12_000.0;
+        }
+        open.startSyntheticPath(scribble, 0, 0);
+        open.awaitSyntheticPath();
 
         BoardPage blocked = open(room, "blocked", BLOCK_PEER_TO_PEER);
         open.waitForPeers(1, "relay");
