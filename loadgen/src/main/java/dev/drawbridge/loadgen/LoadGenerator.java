@@ -46,6 +46,7 @@ final class LoadGenerator implements AutoCloseable {
     private volatile Pacer pacer;
     private long progressTimer;
     private long lastDeliveries;
+    private long selfCpuAtStart;
 
     LoadGenerator(Options options) {
         this.o = options;
@@ -140,13 +141,17 @@ final class LoadGenerator implements AutoCloseable {
         summary.put("join", join);
         if (o.warmup() > 0) {
             phase = "warmup";
-            await(pace(o.warmup(), o.rate(), o.inFlight(), k -> relay(k, "warm")).start());
+            // As fast as it goes: the point is to get the node's code compiled, not to measure.
+            await(pace(o.warmup(), 0, o.inFlight(), k -> relay(k, "warm")).start());
             long warmAccepted = o.warmup();
             sleepUntil(() -> counters.warmDeliveries.sum() >= warmAccepted, o.drainSeconds());
+            // Let the JIT finish what the warm-up queued before the measured phase starts.
+            sleepUntil(() -> false, 2);
         }
         latency.total(); // discard what warm-up recorded, if anything
         long total = (long) o.messages() * peers.length;
         JsonObject cpuBefore = server.sample();
+        selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
         phase = "relay";
         long deliveredBefore = counters.deliveries.sum();
         Pacer relays = pace(total, o.rate(), o.inFlight(), k -> relay(k, "load"));
@@ -178,6 +183,11 @@ final class LoadGenerator implements AutoCloseable {
         summary.put("relay", r);
         summary.put("latencyHistogramMs", percentileCurve(h));
         if (o.comparePost()) {
+            if (o.warmup() > 0) {
+                phase = "warmup";
+                await(pace(o.warmup(), 0, o.inFlight(), k -> trivialPost(k, "warm-post")).start());
+                sleepUntil(() -> false, 2);
+            }
             post(summary, server, "post", total);
             double postRate = summary.getJsonObject("post").getDouble("acceptedPerSecond");
             summary.put("relayToPostThroughput", round(r.getDouble("acceptedPerSecond") / Math.max(postRate, 1e-9)));
@@ -190,11 +200,13 @@ final class LoadGenerator implements AutoCloseable {
     private void post(JsonObject summary, ServerProbe server, String name, long total) {
         if (o.mode() == Options.Mode.POST && o.warmup() > 0) {
             phase = "warmup";
-            await(pace(o.warmup(), o.rate(), o.inFlight(), k -> trivialPost(k, "warm-post")).start());
+            await(pace(o.warmup(), 0, o.inFlight(), k -> trivialPost(k, "warm-post")).start());
+            sleepUntil(() -> false, 2);
         }
         requestLatency.total();
         Latency postLatency = new Latency();
         JsonObject cpuBefore = server.sample();
+        selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
         phase = name;
         Pacer posts = pace(total, o.rate(), o.inFlight(), k -> {
             long sent = System.nanoTime();
@@ -204,7 +216,7 @@ final class LoadGenerator implements AutoCloseable {
         JsonObject cpuAfter = server.sample();
         long accepted = counters.accepted(name);
         JsonObject p = new JsonObject()
-                .put("what", "POST /<room>/leave of a room the peer is not in (authenticated, answers 200)")
+                .put("what", "POST /access/refresh (authenticated: verifies a token, signs one, answers 200; no bus, no Redis)")
                 .put("total", total)
                 .put("accepted", accepted)
                 .put("acceptedPerSecond", round(accepted / posts.elapsedSeconds()))
@@ -383,7 +395,7 @@ final class LoadGenerator implements AutoCloseable {
 
     private Future<Integer> trivialPost(long k, String name) {
         Peer p = peers[(int) (k % peers.length)];
-        return post(p, "/lg-nowhere/leave", "", name);
+        return post(p, "/access/refresh", "", name);
     }
 
     /** An authenticated POST; answers its status, or -1 when it got none. Records the status. */
@@ -464,12 +476,16 @@ final class LoadGenerator implements AutoCloseable {
                 .put("eventLoops", o.eventLoops()).put("duration", o.durationSeconds());
     }
 
-    private static void cpu(JsonObject into, JsonObject before, JsonObject after, long count, String name) {
+    private void cpu(JsonObject into, JsonObject before, JsonObject after, long count, String name) {
         if (before.getLong("cpuMicros", -1L) < 0 || after.getLong("cpuMicros", -1L) < 0) {
             return;
         }
         long micros = after.getLong("cpuMicros") - before.getLong("cpuMicros");
         into.put("serverCpuMillis", round(micros / 1e3));
+        into.put("serverSystemCpuMillis",
+                round((after.getLong("systemCpuMicros", 0L) - before.getLong("systemCpuMicros", 0L)) / 1e3));
+        // The load generator shares the machine: its own CPU time tells how much of it the run took.
+        into.put("loadgenCpuMillis", round((ProcStats.cpuMicros(ProcessHandle.current().pid()) - selfCpuAtStart) / 1e3));
         into.put(name, count == 0 ? null : round(micros / (double) count));
         into.put("serverRssKbAfter", after.getLong("rssKb"));
     }

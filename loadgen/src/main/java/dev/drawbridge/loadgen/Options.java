@@ -35,7 +35,7 @@ record Options(
     enum Mode {
         /** Peers in rooms relay messages to their room-mates; latency, loss and order are measured. */
         RELAY,
-        /** The same load shape, but each request is a trivial authenticated POST (leave a room one is not in). */
+        /** The same load shape, but each request is a trivial authenticated POST (POST /access/refresh). */
         POST,
         /** Streams are opened and held, nothing else; memory per stream is measured. */
         IDLE,
@@ -71,7 +71,7 @@ record Options(
         flag("messages", "100", "relays (or posts) each peer sends");
         flag("rate", "0", "total requests per second; 0: as fast as --in-flight allows");
         flag("in-flight", "64", "most requests awaiting their answer at once");
-        flag("warmup", "0", "requests sent before the measured phase, not measured");
+        flag("warmup", "0", "requests sent as fast as possible before each measured phase, not measured");
         flag("payload", "64", "bytes of padding in each relayed body");
         flag("source-addresses", "4", "local addresses to connect from: 127.0.0.2, 127.0.0.3, ...");
         flag("connections", "16", "keep-alive connections for requests, per source address and node");

@@ -47,6 +47,17 @@ final class ProcStats {
         }
     }
 
+    /** System (kernel) CPU time in microseconds, or -1. */
+    static long systemCpuMicros(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).strip().split("\\s+");
+            return Long.parseLong(rest[12]) * 1_000_000L / CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Parses /proc/PID/stat: utime and stime are fields 14 and 15, counted from 1, after the comm field. */
     static long cpuMicrosOf(String stat) {
         // comm may hold spaces and parentheses: the fields that follow start after its last ')'.

@@ -20,6 +20,7 @@ final class ServerProbe {
         s.put("pid", pid)
                 .put("rssKb", ProcStats.rssKb(pid))
                 .put("cpuMicros", ProcStats.cpuMicros(pid))
+                .put("systemCpuMicros", ProcStats.systemCpuMicros(pid))
                 .put("threads", ProcStats.threads(pid))
                 .put("openFiles", ProcStats.openFiles(pid));
         if (redisPort > 0) {
