@@ -71,7 +71,9 @@ export class BoardView {
   // --- layout -------------------------------------------------------------------
 
   #fit(stage) {
-    const { width, height } = stage.getBoundingClientRect();
+    const style = getComputedStyle(stage);
+    const width = stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const height = stage.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
     const scale = Math.min(width / BOARD.width, height / BOARD.height);
     this.#frame.style.width = `${Math.floor(BOARD.width * scale)}px`;
     this.#frame.style.height = `${Math.floor(BOARD.height * scale)}px`;

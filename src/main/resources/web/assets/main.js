@@ -139,7 +139,13 @@ async function start() {
   // Read-only hooks for tests and the curious; nothing here changes state.
   window.drawbridge = Object.freeze({
     state: () => ({
-      me: signaling.user, roomId, joined, entries: model.size, visible: model.visible().length, clock: model.clock,
+      me: signaling.user,
+      roomId,
+      joined,
+      tokenExpiresAt: signaling.tokenExpiresAt,
+      entries: model.size,
+      visible: model.visible().length,
+      clock: model.clock,
     }),
     peers: () => mesh.peers(),
     /** The size of the whole log as JSON: what a late joiner has to fetch. */

@@ -15,7 +15,7 @@
 
 const SERVER_EVENTS = ['connected', 'ping', 'add-peer', 'remove-peer', 'resync', 'replaced', 'reconnect'];
 
-// Refresh the token this long before it expires.
+// Refresh the token this long before it expires (at most).
 const REFRESH_MARGIN_MS = 60_000;
 // When the browser gives up on a stream (e.g. its token expired), open a new
 // one after this delay, growing up to the maximum while failures repeat.
@@ -61,6 +61,12 @@ export class SignalingClient extends EventTarget {
 
   /** The user the server knows us as ({id, username}), once connected. */
   get user() { return this.#user; }
+
+  /** When the current token expires (ms since the epoch), or null if it does not say. */
+  get tokenExpiresAt() {
+    const exp = jwtClaims(this.#token)?.exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  }
 
   /** Gets a token and opens the stream; resolves with our user on the first `connected`. */
   async connect() {
@@ -201,9 +207,12 @@ export class SignalingClient extends EventTarget {
   #setToken(token) {
     this.#token = token;
     clearTimeout(this.#refreshTimer);
-    const expiresAt = jwtExpiry(token);
-    if (!expiresAt) return;
-    const delay = Math.max(5_000, expiresAt - Date.now() - REFRESH_MARGIN_MS);
+    const claims = jwtClaims(token);
+    if (typeof claims?.exp !== 'number') return;
+    // A minute early, or a quarter of the lifetime early for short-lived tokens.
+    const lifetimeMs = (claims.exp - (claims.iat ?? claims.exp)) * 1000;
+    const marginMs = Math.min(REFRESH_MARGIN_MS, lifetimeMs / 4);
+    const delay = Math.max(1_000, claims.exp * 1000 - Date.now() - marginMs);
     this.#refreshTimer = setTimeout(() => this.#refreshToken().catch(() => {}), delay);
   }
 
@@ -248,12 +257,10 @@ function safeJson(text) {
   try { return JSON.parse(text); } catch { return {}; }
 }
 
-/** The `exp` claim of a JWT, in ms since the epoch, or null. */
-function jwtExpiry(token) {
+/** The claims of a JWT (read only to schedule the refresh; the server checks the signature). */
+function jwtClaims(token) {
   try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const { exp } = JSON.parse(atob(payload));
-    return typeof exp === 'number' ? exp * 1000 : null;
+    return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
   } catch {
     return null;
   }

@@ -34,9 +34,14 @@ abstract class BrowserTest {
         }
     };
 
+    /** Settings of this class's node, as command-line flags. */
+    protected String[] nodeFlags() {
+        return new String[0];
+    }
+
     @BeforeAll
     void startNodeAndBrowser() {
-        node = TestNode.start();
+        node = TestNode.start(nodeFlags());
         chromium = Chromium.launch();
     }
 
