@@ -43,7 +43,13 @@ export class Mesh extends EventTarget {
 
   /** Starts (or restarts) the link to a peer, as `add-peer` says. */
   addPeer(peer, offer) {
-    this.#links.get(peer.id)?.close();
+    const existing = this.#links.get(peer.id);
+    if (existing?.answeredEarly && !offer) {
+      // This is the `add-peer` of the offer we already answered: keep that link.
+      existing.answeredEarly = false;
+      return existing;
+    }
+    existing?.close();
     const link = new PeerLink(this, peer, offer);
     this.#links.set(peer.id, link);
     this.emit('peer-added', { peer });
@@ -91,6 +97,7 @@ export class Mesh extends EventTarget {
     if (!link && event === 'session-description' && data?.description?.type === 'offer') {
       // The offer overtook our own `add-peer` for this peer: answer it all the same.
       link = this.addPeer(peer, false);
+      link.answeredEarly = true;
     }
     if (!link) return;
     if (event === 'session-description') link.onDescription(data).catch((e) => console.warn('sdp', e));
@@ -102,6 +109,7 @@ export class Mesh extends EventTarget {
 /** Everything about one room-mate: the peer connection, its channel, and the relay queue. */
 class PeerLink {
   peer;
+  answeredEarly = false; // made for an offer that came before its `add-peer`
   #mesh;
   #offerer;
   #generation = 0; // bumped by every restart, so late signals of an old attempt are ignored
