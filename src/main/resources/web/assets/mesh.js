@@ -150,7 +150,7 @@ class PeerLink {
     this.#fallbackTimer = setTimeout(() => {
       if (this.#transport === 'connecting') this.#setTransport('relay');
     }, FALLBACK_MS);
-    if (this.#offerer) this.#offer();
+    if (this.#offerer) this.#offer().catch((e) => console.warn('offer', e));
   }
 
   close() {
