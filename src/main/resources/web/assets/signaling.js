@@ -13,6 +13,7 @@
 //   resync      {reason}         the server lost events for us: rebuild peer state
 //   status      {status}         'connecting' | 'open' | 'reconnecting' | 'replaced' | 'closed'
 
+const EVENT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const SERVER_EVENTS = ['connected', 'ping', 'add-peer', 'remove-peer', 'resync', 'replaced', 'reconnect'];
 
 // Refresh the token this long before it expires (at most).
@@ -27,7 +28,7 @@ export class HttpError extends Error {
     super(`${status} ${body?.error ?? ''}: ${body?.message ?? ''}`);
     this.status = status;
     this.code = body?.error;
-    this.retryAfterMs = body?.retryAfterMs;
+    this.retryAfterMs = undefined; // set from Retry-After on a 429
   }
 }
 
@@ -103,6 +104,9 @@ export class SignalingClient extends EventTarget {
    * server accepted it; rejects with an HttpError (429 carries `retryAfterMs`).
    */
   relay(peerId, event, data) {
+    if (!EVENT_NAME.test(event) || isServerEvent(event)) {
+      return Promise.reject(new TypeError(`'${event}' cannot be a relayed event's name`));
+    }
     return this.#post(`/relay/${encodeURIComponent(peerId)}/${event}`, data);
   }
 
