@@ -76,7 +76,13 @@ public final class Api {
         router.get("/config").handler(ctx -> json(ctx, 200, new JsonObject()
                 .put("iceServers", settings.iceServers().copy())
                 .put("maxRoomSize", signaling.maxRoomSize())));
-        router.get("/assets/*").handler(StaticHandler.create("web/assets").setDefaultContentEncoding("UTF-8"));
+        // Asset URLs carry no version: browsers must revalidate (a 304 is cheap) or keep old code.
+        router.get("/assets/*")
+                .handler(ctx -> {
+                    ctx.addHeadersEndHandler(end -> ctx.response().headers().set("Cache-Control", "no-cache"));
+                    ctx.next();
+                })
+                .handler(StaticHandler.create("web/assets").setDefaultContentEncoding("UTF-8"));
 
         router.get("/favicon.ico").handler(ctx -> ctx.response()
                 .setStatusCode(301).putHeader("Location", "/assets/icon.svg").end());
