@@ -56,6 +56,16 @@ class OperationsTest {
     }
 
     @Test
+    void theAppsAssetsAreServedForRevalidationSoThatADeployIsSeenAtOnce() {
+        HttpResponse<String> script = get("/assets/main.js");
+
+        assertThat(script.statusCode()).isEqualTo(200);
+        assertThat(script.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("javascript"));
+        assertThat(script.headers().firstValue("Cache-Control")).hasValue("no-cache");
+        assertThat(script.headers().firstValue("Last-Modified")).isPresent();
+    }
+
+    @Test
     void anUnknownRouteIsAJson404() {
         assertError(get("/no/such/route"), 404, "not_found");
     }
