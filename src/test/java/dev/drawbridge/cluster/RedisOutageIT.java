@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,6 +51,7 @@ class RedisOutageIT {
         ada.join("outage");
         bob.join("outage");
         assertThat(bob.relay(ada.id(), "before", "{}").statusCode()).isEqualTo(200);
+        Traffic traffic = Traffic.start(bob, ada.id());
 
         redis.stop();
 
@@ -67,6 +71,14 @@ class RedisOutageIT {
             Awaitility.await(node.name() + " is ready again").atMost(Duration.ofSeconds(15))
                     .pollInterval(Duration.ofMillis(50)).until(() -> status(node, "/readyz") == 200);
         }
+        Map<Integer, Integer> statuses = traffic.stop();
+        System.out.printf("relays through the outage, by status: %s%n", statuses);
+        // Through the outage, a relay was either delivered, refused as unavailable, or (once Redis
+        // came back empty) refused because the rooms were gone: never a 500, never a lost 200.
+        assertThat(statuses.keySet()).as("statuses under traffic: %s", statuses).isSubsetOf(200, 404, 503);
+        assertThat(statuses.get(503)).as("relays refused during the outage").isPositive();
+        int accepted = statuses.getOrDefault(200, 0);
+        Client.await("every accepted relay delivered").until(() -> ada.events("traffic").size() == accepted);
         // This Redis kept no data across its restart, so the rooms are gone: the nodes tell their
         // streams to resync and close them; browsers reconnect and join again.
         Client adaAgain = reconnected(ada, one);
@@ -77,6 +89,38 @@ class RedisOutageIT {
                 assertThat(bobAgain.relay(ada.id(), "after", "{\"n\":" + i + "}").statusCode()).isEqualTo(200));
         Client.await("every relay after the outage").until(() -> adaAgain.events("after").size() == 100);
         assertThat(adaAgain.events("during")).isEmpty();
+    }
+
+    /** Relays sent one after another from a thread of their own, bounded in count, counted by status. */
+    private static final class Traffic {
+        private final Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        private Traffic(Client sender, String target) {
+            thread = new Thread(() -> {
+                for (int i = 0; i < 5_000 && running.get(); i++) {
+                    int status = sender.relay(target, "traffic", "{\"n\":" + i + "}").statusCode();
+                    statuses.merge(status, 1, Integer::sum);
+                }
+            }, "outage-traffic");
+        }
+
+        static Traffic start(Client sender, String target) {
+            Traffic traffic = new Traffic(sender, target);
+            traffic.thread.start();
+            return traffic;
+        }
+
+        Map<Integer, Integer> stop() {
+            running.set(false);
+            try {
+                thread.join(Duration.ofSeconds(20));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Map.copyOf(statuses);
+        }
     }
 
     private static Client reconnected(Client browser, NodeProcess node) {
