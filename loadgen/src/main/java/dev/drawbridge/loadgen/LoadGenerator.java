@@ -47,6 +47,7 @@ final class LoadGenerator implements AutoCloseable {
     private long progressTimer;
     private long lastDeliveries;
     private long selfCpuAtStart;
+    private int storms;
 
     LoadGenerator(Options options) {
         this.o = options;
@@ -227,6 +228,13 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     private void joinStorm(JsonObject summary) {
+        if (o.warmup() > 0) {
+            // A whole storm and its leaving first, into other rooms, so that the node's code is compiled.
+            phase = "warmup";
+            summary.put("warmupJoinStorm", joinRooms("warm-join"));
+            summary.put("warmupLeave", leaveRooms());
+            sleepUntil(() -> false, 2);
+        }
         JsonObject join = joinRooms("join-storm");
         summary.put("joinStorm", join);
         if (o.leave()) {
@@ -239,12 +247,15 @@ final class LoadGenerator implements AutoCloseable {
     /** Rooms in parallel, the members of a room one after another; waits for every add-peer. */
     private JsonObject joinRooms(String name) {
         rooms.clear();
+        storms++;
         for (int first = 0; first < peers.length; first += o.roomSize()) {
             List<Peer> room = new ArrayList<>();
             for (int i = first; i < Math.min(peers.length, first + o.roomSize()); i++) {
                 Peer p = peers[i];
-                p.roomId = "lg-" + runId + "-" + rooms.size();
+                p.roomId = "lg-" + runId + "-" + storms + "-" + rooms.size();
                 p.slot = room.size();
+                p.addPeersOffer = 0;
+                p.addPeersAnswer = 0;
                 room.add(p);
             }
             for (Peer p : room) {

@@ -71,7 +71,8 @@ record Options(
         flag("messages", "100", "relays (or posts) each peer sends");
         flag("rate", "0", "total requests per second; 0: as fast as --in-flight allows");
         flag("in-flight", "64", "most requests awaiting their answer at once");
-        flag("warmup", "0", "requests sent as fast as possible before each measured phase, not measured");
+        flag("warmup", "0", "requests sent as fast as possible before each measured phase, not measured; "
+                + "join-storm: any value runs one whole storm first, into other rooms");
         flag("payload", "64", "bytes of padding in each relayed body");
         flag("source-addresses", "4", "local addresses to connect from: 127.0.0.2, 127.0.0.3, ...");
         flag("connections", "16", "keep-alive connections for requests, per source address and node");
@@ -154,7 +155,7 @@ record Options(
                 intIn(values, "warmup", 0, 1_000_000),
                 intIn(values, "payload", 0, 60_000),
                 sources,
-                intIn(values, "connections", 1, 1_000),
+                intIn(values, "connections", 1, 5_000),
                 intIn(values, "open-concurrency", 1, 5_000),
                 intIn(values, "event-loops", 1, 64),
                 doubleIn(values, "duration", 1, MAX_DURATION_SECONDS),
