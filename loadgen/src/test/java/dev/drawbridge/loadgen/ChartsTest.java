@@ -37,7 +37,7 @@ class ChartsTest {
         Charts.Bars bars = Charts.charts(List.of(relayRun("a", 1000, 1500))).get("throughput");
         BufferedImage image = Charts.draw(bars);
 
-        assertThat(image.getWidth()).isEqualTo(900);
+        assertThat(image.getWidth()).isEqualTo(1000);
         long blue = 0;
         long red = 0;
         for (int x = 0; x < image.getWidth(); x++) {

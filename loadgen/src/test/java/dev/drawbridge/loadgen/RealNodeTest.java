@@ -115,9 +115,12 @@ class RealNodeTest {
 
     @Test
     void aJoinStormDeliversEveryAddPeer() {
-        JsonObject summary = run("--mode", "join-storm", "--clients", "40", "--room-size", "4");
+        JsonObject summary = run("--mode", "join-storm", "--clients", "40", "--room-size", "4", "--warmup", "1");
 
+        assertThat(summary.getJsonObject("warmupJoinStorm").getLong("addPeerMissing")).isZero();
+        assertThat(summary.getJsonObject("warmupLeave").getLong("removePeerMissing")).isZero();
         JsonObject storm = summary.getJsonObject("joinStorm");
+        assertThat(storm.getLong("peersWithWrongOfferCounts")).isZero();
         assertThat(storm.getLong("addPeerExpected")).isEqualTo(10 * 4 * 3);
         assertThat(storm.getLong("addPeerMissing")).isZero();
         assertThat(storm.getDouble("secondsToAllAddPeers")).isPositive();
