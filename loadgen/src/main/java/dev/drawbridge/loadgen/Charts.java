@@ -32,7 +32,12 @@ public final class Charts {
 
     /** A bar chart: groups along x, one bar per series in each group, and an optional target line. */
     record Bars(String title, String unit, List<String> groups, List<String> series, double[][] values,
-                Double target, String targetLabel) {}
+                Double target, String targetLabel, boolean logScale) {
+        Bars(String title, String unit, List<String> groups, List<String> series, double[][] values,
+             Double target, String targetLabel) {
+            this(title, unit, groups, series, values, target, targetLabel, false);
+        }
+    }
 
     private Charts() {}
 
@@ -76,8 +81,9 @@ public final class Charts {
                 }
             }
             charts.put("latency", new Bars("End-to-end relay latency at a fixed rate (POST sent to SSE event read)", "ms",
-                    labels(relays), List.of("p50", "p90", "p99", "p99.9"), latency, 5.0, "p99 target 5 ms"));
-            List<JsonObject> compared = results.stream().filter(r -> r.containsKey("relay") && r.containsKey("post")).toList();
+                    labels(relays), List.of("p50", "p90", "p99", "p99.9"), latency, 5.0, "p99 target 5 ms", true));
+            List<JsonObject> compared = results.stream().filter(r -> r.containsKey("relay") && r.containsKey("post")
+                    && r.getJsonObject("relay").containsKey("cpuMicrosPerRelay")).toList();
             if (!compared.isEmpty()) {
                 double[][] cpu = new double[2][compared.size()];
                 for (int i = 0; i < compared.size(); i++) {
@@ -152,18 +158,37 @@ public final class Charts {
             }
         }
         max = niceCeiling(max * 1.1);
+        // A log scale runs from 0.1 to the next power of ten above the largest value.
+        double logMin = -1;
+        double logMax = Math.ceil(Math.log10(Math.max(max, 1)));
+        if (bars.logScale()) {
+            max = Math.pow(10, logMax);
+        }
+        final double span = bottom - top;
+        final double linearMax = max;
+        java.util.function.DoubleUnaryOperator y = v -> {
+            if (!bars.logScale()) {
+                return bottom - span * v / linearMax;
+            }
+            double l = Math.log10(Math.max(v, Math.pow(10, logMin)));
+            return bottom - span * (l - logMin) / (logMax - logMin);
+        };
 
         // Axis and grid.
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         FontMetrics fm = g.getFontMetrics();
-        for (int i = 0; i <= 5; i++) {
-            double value = max * i / 5;
-            int y = bottom - (int) ((bottom - top) * i / 5.0);
+        int ticks = bars.logScale() ? (int) (logMax - logMin) : 5;
+        for (int i = 0; i <= ticks; i++) {
+            double value = bars.logScale() ? Math.pow(10, logMin + i) : max * i / 5;
+            int ty = (int) Math.round(y.applyAsDouble(value));
             g.setColor(new Color(0xe5e5e5));
-            g.drawLine(left, y, right, y);
+            g.drawLine(left, ty, right, ty);
             g.setColor(Color.DARK_GRAY);
             String text = format(value);
-            g.drawString(text, left - 8 - fm.stringWidth(text), y + 4);
+            g.drawString(text, left - 8 - fm.stringWidth(text), ty + 4);
+        }
+        if (bars.logScale()) {
+            g.drawString("(log scale)", left + 4, top - 12);
         }
         g.drawString(bars.unit(), 10, top - 12);
         g.setColor(Color.BLACK);
@@ -179,7 +204,7 @@ public final class Charts {
             double x0 = left + gi * groupWidth + groupWidth * 0.1;
             for (int si = 0; si < series; si++) {
                 double v = bars.values()[si][gi];
-                int h = (int) Math.round((bottom - top) * v / max);
+                int h = (int) Math.round(bottom - y.applyAsDouble(v));
                 int x = (int) Math.round(x0 + si * barWidth);
                 g.setColor(SERIES[si % SERIES.length]);
                 g.fillRect(x, bottom - h, Math.max(1, (int) barWidth - 2), h);
@@ -199,12 +224,12 @@ public final class Charts {
 
         // Target line.
         if (bars.target() != null) {
-            int y = bottom - (int) Math.round((bottom - top) * bars.target() / max);
+            int ty = (int) Math.round(y.applyAsDouble(bars.target()));
             g.setColor(new Color(0xc0392b));
             g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 6f}, 0f));
-            g.drawLine(left, y, right, y);
+            g.drawLine(left, ty, right, ty);
             g.setStroke(new BasicStroke(1f));
-            g.drawString(bars.targetLabel(), right - fm.stringWidth(bars.targetLabel()), y - 5);
+            g.drawString(bars.targetLabel(), right - fm.stringWidth(bars.targetLabel()), ty - 5);
         }
 
         // Legend.

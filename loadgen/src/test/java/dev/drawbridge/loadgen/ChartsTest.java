@@ -52,6 +52,22 @@ class ChartsTest {
     }
 
     @Test
+    void latencyIsDrawnOnALogScaleSoThatSubMillisecondBarsShow() {
+        System.setProperty("java.awt.headless", "true");
+        Charts.Bars bars = Charts.charts(List.of(relayRun("a", 1000, 1500))).get("latency");
+        assertThat(bars.logScale()).isTrue();
+        BufferedImage image = Charts.draw(bars);
+        long p50 = 0;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < image.getHeight(); y++) {
+                p50 += (image.getRGB(x, y) & 0xffffff) == 0x2f6fb0 ? 1 : 0;
+            }
+        }
+        // 0.5 ms of a 10 ms axis on a linear scale would be a sliver; on a log scale from 0.1 it is tall.
+        assertThat(p50).isGreaterThan(2_000);
+    }
+
+    @Test
     void axesEndOnRoundNumbers() {
         assertThat(Charts.niceCeiling(0.83)).isEqualTo(1.0);
         assertThat(Charts.niceCeiling(17)).isEqualTo(20);

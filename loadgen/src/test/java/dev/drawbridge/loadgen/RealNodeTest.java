@@ -109,8 +109,8 @@ class RealNodeTest {
 
         JsonObject relay = summary.getJsonObject("relay");
         assertThat(relay.getLong("lost")).isZero();
-        // 200 relays at 100/s take about two seconds, not much less.
-        assertThat(relay.getDouble("seconds")).isBetween(1.8, 6.0);
+        // 200 relays at 100/s take about two seconds, never less (more on a loaded machine).
+        assertThat(relay.getDouble("seconds")).isBetween(1.8, 15.0);
     }
 
     @Test
