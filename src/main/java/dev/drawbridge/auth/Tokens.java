@@ -16,7 +16,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Issues and verifies the access tokens of PROTOCOL.md: JWTs signed HS256 with the cluster's shared
@@ -28,12 +30,18 @@ public final class Tokens {
     public static final int MIN_SECRET_BYTES = 32;
 
     private static final JWSHeader HEADER = new JWSHeader(JWSAlgorithm.HS256);
+    /** Tokens verified before, kept so that the next request with one costs a look-up. */
+    private static final int REMEMBERED = 32_768;
 
     private final JWSSigner signer;
     private final JWSVerifier verifier;
     private final Duration lifetime;
     private final Duration refreshGrace;
     private final Clock clock;
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
+
+    /** A token whose signature and claims were checked: only its expiry is left to check again. */
+    private record Verified(Peer peer, Instant expiry) {}
 
     public Tokens(byte[] secret, Duration lifetime, Duration refreshGrace, Clock clock) {
         if (secret.length < MIN_SECRET_BYTES) {
@@ -56,16 +64,30 @@ public final class Tokens {
         return issue(new Peer(UUID.randomUUID().toString(), username));
     }
 
-    /** The peer that a valid, unexpired token names. */
+    /**
+     * The peer that a valid, unexpired token names. A browser sends the same token with every request
+     * for as long as it lives, so a token verified once is remembered (by its exact text: nothing
+     * else can match it) and later costs only a look-up and the expiry check.
+     */
     public Peer verify(String token) throws TokenException {
-        return verify(token, Duration.ZERO);
+        Verified known = verified.get(token);
+        if (known != null && clock.instant().isBefore(known.expiry())) {
+            return known.peer();
+        }
+        Verified checked = verify(token, Duration.ZERO);
+        if (verified.size() >= REMEMBERED) {
+            // Crude but bounded: start afresh rather than track recency on every hit.
+            verified.clear();
+        }
+        verified.put(token, checked);
+        return checked.peer();
     }
 
     /**
      * A new token for the same peer, from one that is valid or expired less than the refresh grace ago.
      */
     public String refresh(String token) throws TokenException {
-        return issue(verify(token, refreshGrace));
+        return issue(verify(token, refreshGrace).peer());
     }
 
     private String issue(Peer peer) {
@@ -85,7 +107,7 @@ public final class Tokens {
         return jwt.serialize();
     }
 
-    private Peer verify(String token, Duration leeway) throws TokenException {
+    private Verified verify(String token, Duration leeway) throws TokenException {
         SignedJWT jwt;
         JWTClaimsSet claims;
         try {
@@ -117,7 +139,7 @@ public final class Tokens {
         if (!(id instanceof String peerId) || !isUuid(peerId) || !(username instanceof String name)) {
             throw new TokenException(TokenException.Reason.MALFORMED, "the token does not name a peer");
         }
-        return new Peer(peerId, name);
+        return new Verified(new Peer(peerId, name), expiry.toInstant());
     }
 
     private static boolean isUuid(String value) {
