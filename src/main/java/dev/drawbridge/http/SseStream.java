@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -98,15 +97,14 @@ final class SseStream implements Stream {
         }
     }
 
-    /** The SSE framing: an optional id, the event name, and one data line. */
+    /** The SSE framing: an optional id, the event name, and one data line, encoded straight into one buffer. */
     static Buffer frame(long id, Message message) {
-        StringBuilder frame = new StringBuilder(32 + message.event().length() + message.data().length());
+        Buffer frame = Buffer.buffer(32 + message.event().length() + message.data().length());
         if (id > 0) {
-            frame.append("id: ").append(id).append('\n');
+            frame.appendString("id: ").appendString(Long.toString(id)).appendByte((byte) '\n');
         }
-        frame.append("event: ").append(message.event()).append('\n')
-                .append("data: ").append(message.data()).append("\n\n");
-        return Buffer.buffer(frame.toString().getBytes(StandardCharsets.UTF_8));
+        return frame.appendString("event: ").appendString(message.event())
+                .appendString("\ndata: ").appendString(message.data()).appendString("\n\n");
     }
 
     private void write(Buffer frame) {

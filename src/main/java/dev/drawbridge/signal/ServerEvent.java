@@ -55,13 +55,12 @@ sealed interface ServerEvent {
         @Override
         public Message message() {
             String peer = json(sender).encode();
-            StringBuilder data = new StringBuilder(peer.length() + body.length() + 20)
-                    .append("{\"peer\":").append(peer).append(",\"data\":");
-            for (int i = 0; i < body.length(); i++) {
-                char c = body.charAt(i);
-                data.append(c == '\n' || c == '\r' ? ' ' : c);
-            }
-            return new Message(event, data.append('}').toString());
+            String oneLine = body.indexOf('\n') < 0 && body.indexOf('\r') < 0
+                    ? body : body.replace('\n', ' ').replace('\r', ' ');
+            String data = new StringBuilder(peer.length() + oneLine.length() + 20)
+                    .append("{\"peer\":").append(peer).append(",\"data\":").append(oneLine).append('}')
+                    .toString();
+            return new Message(event, data);
         }
     }
 
