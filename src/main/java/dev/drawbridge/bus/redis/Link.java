@@ -2,6 +2,7 @@ package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.BusUnavailableException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -11,7 +12,10 @@ import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -38,6 +42,10 @@ final class Link {
     private final Runnable onDown;
 
     private volatile RedisConnection connection;
+    // Commands waiting for their answer, oldest first. One periodic sweep fails those past their
+    // deadline: a timer per command costs more than the command on a busy node.
+    private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
+    private long sweepTimer = -1;
     private long retryDelayMs;
     private boolean retryScheduled;
     private boolean closed;
@@ -54,8 +62,13 @@ final class Link {
         this.retryDelayMs = settings.reconnectMin().toMillis();
     }
 
+    /** A command sent, and when it is due. */
+    private record Pending(long deadline, Promise<Response> answer) {}
+
     /** The first connection. Fails when Redis cannot be reached, and then does not retry. */
     Future<Void> start() {
+        long period = Math.max(10, settings.commandTimeout().toMillis() / 10);
+        sweepTimer = vertx.setPeriodic(period, timer -> failOverdue());
         return attempt().recover(t -> Future.failedFuture(unavailable("cannot connect " + name, t)));
     }
 
@@ -74,10 +87,33 @@ final class Link {
         if (c == null) {
             return Future.failedFuture(unavailable(name + " connection is down", null));
         }
-        return c.send(request).timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Promise<Response> answer = Promise.promise();
+        pending.add(new Pending(System.nanoTime() + settings.commandTimeout().toNanos(), answer));
+        c.send(request).onComplete(answer::tryComplete, answer::tryFail);
+        return answer.future();
+    }
+
+    /** Fails the commands whose answer is overdue, and forgets the answered ones at the head. */
+    private void failOverdue() {
+        long now = System.nanoTime();
+        for (Pending head = pending.peek(); head != null; head = pending.peek()) {
+            if (head.answer().future().isComplete()) {
+                pending.poll();
+            } else if (now - head.deadline() >= 0) {
+                pending.poll();
+                head.answer().tryFail(new TimeoutException(
+                        "no answer within " + settings.commandTimeout().toMillis() + " ms"));
+            } else {
+                return;
+            }
+        }
     }
 
     Future<Void> close() {
+        vertx.cancelTimer(sweepTimer);
+        for (Pending left = pending.poll(); left != null; left = pending.poll()) {
+            left.answer().tryFail(unavailable(name + " closed", null));
+        }
         RedisConnection c;
         synchronized (this) {
             closed = true;
