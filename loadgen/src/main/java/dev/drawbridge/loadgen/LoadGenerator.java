@@ -149,7 +149,7 @@ final class LoadGenerator implements AutoCloseable {
             // Let the JIT finish what the warm-up queued before the measured phase starts.
             sleepUntil(() -> false, 2);
         }
-        latency.total(); // discard what warm-up recorded, if anything
+        // Warm-up relays travel as event "warm": they reach neither the latency histogram nor the ledgers.
         long total = (long) o.messages() * peers.length;
         JsonObject cpuBefore = server.sample();
         selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
@@ -204,7 +204,6 @@ final class LoadGenerator implements AutoCloseable {
             await(pace(o.warmup(), 0, o.inFlight(), k -> trivialPost(k, "warm-post")).start());
             sleepUntil(() -> false, 2);
         }
-        requestLatency.total();
         Latency postLatency = new Latency();
         JsonObject cpuBefore = server.sample();
         selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
