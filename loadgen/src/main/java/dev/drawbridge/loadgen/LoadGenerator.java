@@ -17,8 +17,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -90,7 +92,9 @@ final class LoadGenerator implements AutoCloseable {
                 .put("label", o.label().isEmpty() ? o.mode().flag() : o.label())
                 .put("mode", o.mode().flag())
                 .put("settings", settings());
-        ServerProbe server = new ServerProbe(o.serverPid(), o.redisPort());
+        Set<Integer> nodePorts = new HashSet<>();
+        o.urls().forEach(u -> nodePorts.add(u.getPort()));
+        ServerProbe server = new ServerProbe(o.serverPid(), o.redisPort(), nodePorts);
 
         phase = "tokens";
         Pacer tokens = pace(peers.length, 0, o.openConcurrency(), k -> token(peers[(int) k]));

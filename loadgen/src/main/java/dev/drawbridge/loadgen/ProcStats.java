@@ -77,10 +77,12 @@ final class ProcStats {
     }
 
     /**
-     * Established TCP connections that the process holds to {@code remotePort} on any address,
+     * Established TCP connections that the process opened to {@code remotePort} on any address,
      * found by matching its socket inodes against /proc/net/tcp and tcp6; -1 when unreadable.
+     * Connections whose local port is one of {@code listeningPorts} were accepted, not opened: a
+     * client's ephemeral port may equal the remote port by chance, and is not counted.
      */
-    static long connectionsTo(long pid, int remotePort) {
+    static long connectionsTo(long pid, int remotePort, Set<Integer> listeningPorts) {
         Set<String> inodes = new HashSet<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             fds.forEach(fd -> {
@@ -97,7 +99,7 @@ final class ProcStats {
             for (String table : List.of("tcp", "tcp6")) {
                 Path path = Path.of("/proc", Long.toString(pid), "net", table);
                 if (Files.exists(path)) {
-                    count += countIn(Files.readAllLines(path), remotePort, inodes);
+                    count += countIn(Files.readAllLines(path), remotePort, inodes, listeningPorts);
                 }
             }
             return count;
@@ -106,17 +108,17 @@ final class ProcStats {
         }
     }
 
-    static long countIn(List<String> table, int remotePort, Set<String> inodes) {
+    static long countIn(List<String> table, int remotePort, Set<String> inodes, Set<Integer> listeningPorts) {
         long count = 0;
         for (String row : table.subList(Math.min(1, table.size()), table.size())) {
             String[] f = row.strip().split("\\s+");
             if (f.length < 10) {
                 continue;
             }
-            String remote = f[2];
-            int port = Integer.parseInt(remote.substring(remote.indexOf(':') + 1), 16);
+            int localPort = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
+            int port = Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16);
             boolean established = f[3].equals("01");
-            if (port == remotePort && established && inodes.contains(f[9])) {
+            if (port == remotePort && established && !listeningPorts.contains(localPort) && inodes.contains(f[9])) {
                 count++;
             }
         }

@@ -2,14 +2,18 @@ package dev.drawbridge.loadgen;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.Set;
+
 /** Reads a node's memory, CPU time, threads and Redis connections, when its process id is known. */
 final class ServerProbe {
     private final long pid;
     private final int redisPort;
+    private final Set<Integer> nodePorts;
 
-    ServerProbe(long pid, int redisPort) {
+    ServerProbe(long pid, int redisPort, Set<Integer> nodePorts) {
         this.pid = pid;
         this.redisPort = redisPort;
+        this.nodePorts = nodePorts;
     }
 
     JsonObject sample() {
@@ -24,7 +28,7 @@ final class ServerProbe {
                 .put("threads", ProcStats.threads(pid))
                 .put("openFiles", ProcStats.openFiles(pid));
         if (redisPort > 0) {
-            s.put("redisConnections", ProcStats.connectionsTo(pid, redisPort));
+            s.put("redisConnections", ProcStats.connectionsTo(pid, redisPort, nodePorts));
         }
         return s;
     }

@@ -32,8 +32,11 @@ class ProcStatsTest {
                 "   0: 0100007F:C350 0100007F:18EB 01 00000000:00000000 00:00000000 00000000     0        0 111 1",
                 "   1: 0100007F:C351 0100007F:18EB 01 00000000:00000000 00:00000000 00000000     0        0 222 1",
                 "   2: 0100007F:C352 0100007F:18EB 06 00000000:00000000 00:00000000 00000000     0        0 333 1",
-                "   3: 0100007F:C353 0100007F:1F91 01 00000000:00000000 00:00000000 00000000     0        0 444 1");
-        // 0x18EB is 6379; 222 belongs to another process, 333 is in TIME_WAIT, 444 goes elsewhere.
-        assertThat(ProcStats.countIn(table, 6379, Set.of("111", "333", "444"))).isEqualTo(1);
+                "   3: 0100007F:C353 0100007F:1F91 01 00000000:00000000 00:00000000 00000000     0        0 444 1",
+                "   4: 0100007F:1F90 0200007F:18EB 01 00000000:00000000 00:00000000 00000000     0        0 555 1");
+        // 0x18EB is 6379; 222 belongs to another process, 333 is in TIME_WAIT, 444 goes elsewhere,
+        // 555 was accepted on the node's port 8080 (0x1F90) from a client whose port happens to be 6379.
+        assertThat(ProcStats.countIn(table, 6379, Set.of("111", "333", "444", "555"), Set.of(8080))).isEqualTo(1);
+        assertThat(ProcStats.countIn(table, 6379, Set.of("111", "555"), Set.of())).isEqualTo(2);
     }
 }
