@@ -5,12 +5,18 @@ import dev.drawbridge.testing.TestNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.drawbridge.bus.Peer;
+import dev.drawbridge.signal.RelayResult;
+import io.vertx.core.Future;
+
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -69,6 +75,29 @@ class SlowConsumerTest {
 
         Client.await("100 strokes").until(() -> ada.events("stroke").size() == 100);
         assertThat(ada.streamEnded()).isFalse();
+    }
+
+    @Test
+    void aBurstOfSmallEventsFromAnotherThreadIsNotTakenForASlowReader() {
+        Client ada = Client.access(node.baseUrl(), "ada").connect();
+        Client bob = Client.access(node.baseUrl(), "bob").connect();
+        ada.join("burst");
+        bob.join("burst");
+        double slowBefore = metric("drawbridge_streams_slow_closed_total");
+        Peer sender = new Peer(bob.id(), "bob");
+
+        // From this test thread, not the stream's event loop, as fast as the domain takes them.
+        List<Future<RelayResult>> relays = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            relays.add(node.node().signaling().relay(sender, ada.id(), "dot", "{\"n\":" + i + "}"));
+        }
+
+        assertThat(Future.all(relays).await().list()).containsOnly(RelayResult.ACCEPTED);
+        Client.await("2,000 dots").until(() -> ada.events("dot").size() == 2_000);
+        assertThat(ada.events("dot")).extracting(e -> e.json().getJsonObject("data").getInteger("n"))
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 2_000).boxed().toList());
+        assertThat(ada.streamEnded()).isFalse();
+        assertThat(metric("drawbridge_streams_slow_closed_total")).isEqualTo(slowBefore);
     }
 
     private static double metric(String name) {

@@ -76,5 +76,9 @@ public final class TestNode implements AutoCloseable {
         public String baseUrl() {
             return node.baseUrl();
         }
+
+        public Drawbridge node() {
+            return node.node();
+        }
     }
 }
