@@ -22,11 +22,15 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Signaling {
     private static final Logger log = LoggerFactory.getLogger(Signaling.class);
+    static final int MAX_ENDINGS_AT_ONCE = 64;
 
     private final Bus bus;
     private final Rooms rooms;
     private final int maxRoomSize;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    // When thousands of streams end at once (a proxy restarts), their clean-ups take turns rather
+    // than flood the shared store with commands it would refuse.
+    private final Throttle endings = new Throttle(MAX_ENDINGS_AT_ONCE);
     private final Counter relaysAccepted;
     private final Counter relaysRefused;
     private final Counter joins;
@@ -192,8 +196,19 @@ public final class Signaling {
         if (ended == null) {
             return;
         }
+        endings.run(() -> end(session).andThen(done -> {
+            if (done.failed()) {
+                log.warn("could not end the session of {}: {}", session.peer().id(), done.cause().toString());
+            }
+            sessions.remove(session.peer().id(), session);
+            ended.complete();
+        }));
+    }
+
+    /** Unsubscribes, leaves every room, and tells the members left. */
+    private Future<Void> end(Session session) {
         Peer peer = session.peer();
-        session.opening()
+        return session.opening()
                 .transform(opened -> {
                     Bus.Subscription subscription = session.subscription();
                     return subscription == null ? Future.<Void>succeededFuture() : subscription.close();
@@ -203,14 +218,7 @@ public final class Signaling {
                     List<Future<Void>> told = new ArrayList<>(left.size());
                     left.forEach((roomId, remaining) ->
                             told.add(tell(remaining, new ServerEvent.RemovePeer(peer, roomId))));
-                    return Future.all(told);
-                })
-                .onComplete(done -> {
-                    if (done.failed()) {
-                        log.warn("could not end the session of {}: {}", peer.id(), done.cause().toString());
-                    }
-                    sessions.remove(peer.id(), session);
-                    ended.complete();
+                    return Future.all(told).<Void>mapEmpty();
                 });
     }
 }

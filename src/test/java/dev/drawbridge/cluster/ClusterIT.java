@@ -162,6 +162,7 @@ class ClusterIT {
     @Test
     void aThousandBrowsersAddNoRedisConnections() {
         List<String> before = redis.clientNames();
+        List<Integer> sessionsBefore = nodes.stream().map(ClusterIT::sessions).toList();
         List<Client> browsers = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             Client browser = Client.access(url(i % 3), "b" + i);
@@ -173,10 +174,19 @@ class ClusterIT {
         List<String> during = redis.clientNames();
         browsers.forEach(Client::disconnect);
 
+        Client.await("every node ends the sessions of the thousand").atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> nodes.stream().map(ClusterIT::sessions).toList().equals(sessionsBefore));
+
         assertThat(during).containsExactlyInAnyOrderElementsOf(before);
         for (NodeProcess node : nodes) {
             assertThat(during).filteredOn(name -> name.contains(node.name())).hasSize(2);
         }
+    }
+
+    private static int sessions(NodeProcess node) {
+        String metrics = Client.send(node.baseUrl(), "GET", "/metrics", null, null).body();
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(?m)^drawbridge_sessions (\\S+)$").matcher(metrics);
+        return matcher.find() ? (int) Double.parseDouble(matcher.group(1)) : -1;
     }
 
     private static Client on(int node, String name) {
