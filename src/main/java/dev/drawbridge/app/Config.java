@@ -28,7 +28,8 @@ public record Config(
         Duration pingInterval,
         int streamBufferBytes,
         JsonArray iceServers,
-        int eventLoops) {
+        int eventLoops,
+        String transport) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -48,7 +49,12 @@ public record Config(
             new Setting("stream-buffer", "STREAM_BUFFER", "262144",
                     "bytes a stream may have waiting for a slow browser before it is closed"),
             new Setting("ice-servers", "ICE_SERVERS", "[]", "JSON array of RTCIceServer objects the browsers get from /config"),
-            new Setting("event-loops", "EVENT_LOOPS", "0", "HTTP event loops (0: one per core)"));
+            new Setting("event-loops", "EVENT_LOOPS", "0", "HTTP event loops (0: one per core)"),
+            new Setting("transport", "TRANSPORT", "auto",
+                    "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"));
+
+    /** The values {@code --transport} takes. */
+    public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
 
     /** The defaults, as a node started with no flags and an empty environment would have them. */
     public static Config defaults() {
@@ -98,7 +104,8 @@ public record Config(
                 duration(values, "ping-interval"),
                 number(values, "stream-buffer", 1024, 256 * 1024 * 1024),
                 iceServers(values.get("ice-servers")),
-                number(values, "event-loops", 0, 256));
+                number(values, "event-loops", 0, 256),
+                oneOf(values, "transport", TRANSPORTS));
     }
 
     /** The text of {@code --help}. */
@@ -122,7 +129,7 @@ public record Config(
     /** The same configuration with another listening address and port. */
     public Config listening(String host, int port) {
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
-                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops);
+                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport);
     }
 
     private static Optional<String> optional(String value) {
@@ -137,6 +144,15 @@ public record Config(
             }
             return value;
         }, "a whole number from " + min + " to " + max);
+    }
+
+    private static String oneOf(Map<String, String> values, String name, List<String> choices) {
+        return parsed(values, name, text -> {
+            if (!choices.contains(text)) {
+                throw new IllegalArgumentException();
+            }
+            return text;
+        }, "one of " + String.join(", ", choices));
     }
 
     static Duration duration(Map<String, String> values, String name) {

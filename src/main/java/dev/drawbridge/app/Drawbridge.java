@@ -16,6 +16,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.transport.Transport;
 import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,17 @@ public final class Drawbridge {
     /** Starts a node; the future completes once it listens. */
     public static Future<Drawbridge> start(Config config) {
         int loops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        Transport transport;
+        try {
+            transport = transport(config.transport());
+        } catch (IllegalStateException e) {
+            return Future.failedFuture(e);
+        }
+        Vertx vertx = Vertx.builder()
+                .with(new VertxOptions().setEventLoopPoolSize(loops))
+                .withTransport(transport)
+                .build();
+        log.info("{} event loops on the {} transport", loops, transport.name());
         Tokens tokens;
         try {
             tokens = new Tokens(secret(config), config.tokenLifetime(), config.refreshGrace(), Clock.systemUTC());
@@ -94,6 +105,30 @@ public final class Drawbridge {
     /** Closes every stream and connection, then the backend. */
     public Future<Void> stop() {
         return backend.close().get().transform(closed -> vertx.close());
+    }
+
+    /**
+     * Linux' epoll through Netty's native library costs a third less CPU per request than the JDK's
+     * selector on the machines measured (docs/BENCHMARKS.md); the JDK's works everywhere.
+     */
+    static Transport transport(String choice) {
+        return switch (choice) {
+            case "nio" -> Transport.NIO;
+            case "epoll" -> {
+                if (!Transport.EPOLL.available()) {
+                    throw new IllegalStateException("--transport epoll: the native epoll transport does not load here ("
+                            + Transport.EPOLL.unavailabilityCause() + "); use --transport nio");
+                }
+                yield Transport.EPOLL;
+            }
+            default -> {
+                if (Transport.EPOLL.available()) {
+                    yield Transport.EPOLL;
+                }
+                log.info("native epoll transport unavailable ({}): using the JDK's", Transport.EPOLL.unavailabilityCause());
+                yield Transport.NIO;
+            }
+        };
     }
 
     private static byte[] secret(Config config) {

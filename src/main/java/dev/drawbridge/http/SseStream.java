@@ -37,6 +37,7 @@ final class SseStream implements Stream {
 
     private final Vertx vertx;
     private final Context context;
+    private final Thread loop;
     private final HttpServerResponse response;
     private final HttpConnection connection;
     private final StreamMetrics metrics;
@@ -53,6 +54,7 @@ final class SseStream implements Stream {
               String peerId) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
+        this.loop = Thread.currentThread();
         this.response = response;
         this.connection = connection;
         this.metrics = metrics;
@@ -114,10 +116,14 @@ final class SseStream implements Stream {
                 .appendString("\ndata: ").appendString(message.data()).appendString("\n\n");
     }
 
-    /** Puts a frame in the outbox; on the stream's loop it is written at once, after any before it. */
+    /**
+     * Puts a frame in the outbox; on the stream's loop it is written at once, after any before it.
+     * "On the stream's loop" is a matter of thread, not of context: a delivery read from Redis on
+     * this loop's subscriber connection runs in that connection's context, on the same thread.
+     */
     private void post(Buffer frame) {
         outbox.add(frame);
-        if (Vertx.currentContext() == context) {
+        if (Thread.currentThread() == loop) {
             drain();
         } else if (drainScheduled.compareAndSet(false, true)) {
             context.runOnContext(v -> {

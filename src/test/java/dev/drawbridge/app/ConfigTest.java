@@ -24,6 +24,7 @@ class ConfigTest {
         assertThat(config.maxBodyBytes()).isEqualTo(64 * 1024);
         assertThat(config.pingInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.iceServers()).isEmpty();
+        assertThat(config.transport()).isEqualTo("auto");
     }
 
     @Test
@@ -54,6 +55,16 @@ class ConfigTest {
                 .hasMessageContaining("--ping-interval");
         assertThatThrownBy(() -> Config.parse(new String[] {"--ice-servers", "{\"urls\":1}"}, Map.of()))
                 .hasMessageContaining("--ice-servers");
+        assertThatThrownBy(() -> Config.parse(new String[0], Map.of("TRANSPORT", "kqueue")))
+                .hasMessageContaining("--transport must be one of auto, epoll, nio, not 'kqueue'");
+    }
+
+    @Test
+    void theTransportIsLinuxNativeEpollWhereItLoadsAndTheJdkSelectorOnRequest() {
+        // The test command runs on Linux x86-64, where the native library that the jar carries loads.
+        assertThat(Drawbridge.transport("auto").name()).isEqualTo("epoll");
+        assertThat(Drawbridge.transport("epoll").name()).isEqualTo("epoll");
+        assertThat(Drawbridge.transport("nio").name()).isEqualTo("nio");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.BusUnavailableException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -27,13 +28,17 @@ import java.util.function.Consumer;
  * connections) and tells its owner through {@code onUp}, which restores whatever state the
  * connection carried (subscriptions).
  *
+ * <p>The connection lives on the event loop of the context it is given: commands sent from that
+ * loop are written at once, from any other thread they are handed over to it.
+ *
  * <p>Thread-safe: commands may be sent from any thread; those sent from one thread are written in
  * that order, which is what keeps {@code deliver} ordered per caller.
  */
-final class Link {
+final class Link implements Commands {
     private static final Logger log = LoggerFactory.getLogger(Link.class);
 
     private final Vertx vertx;
+    private final Context context;
     private final Redis client;
     private final String name;
     private final RedisSettings settings;
@@ -50,9 +55,10 @@ final class Link {
     private boolean retryScheduled;
     private boolean closed;
 
-    Link(Vertx vertx, Redis client, String name, RedisSettings settings,
+    Link(Vertx vertx, Context context, Redis client, String name, RedisSettings settings,
          BiConsumer<RedisConnection, Response> onPush, Consumer<RedisConnection> onUp, Runnable onDown) {
         this.vertx = vertx;
+        this.context = context;
         this.client = client;
         this.name = name;
         this.settings = settings;
@@ -76,13 +82,13 @@ final class Link {
         return connection != null;
     }
 
-    /** Sends one command; every failure (down, dropped, timed out, error reply) is a {@link BusUnavailableException}. */
-    Future<Response> send(Request request) {
+    @Override
+    public Future<Response> send(Request request) {
         return sendRaw(request).recover(t -> Future.failedFuture(unavailable(name + ": " + t.getMessage(), t)));
     }
 
-    /** Sends one command and leaves its failure as it is (the caller wants to look at error replies). */
-    Future<Response> sendRaw(Request request) {
+    @Override
+    public Future<Response> sendRaw(Request request) {
         RedisConnection c = connection;
         if (c == null) {
             return Future.failedFuture(unavailable(name + " connection is down", null));
@@ -130,8 +136,15 @@ final class Link {
         return new BusUnavailableException("Redis unavailable: " + message, cause);
     }
 
+    /** A new connection, made on this link's context so that it lives on that context's event loop. */
+    private Future<RedisConnection> connect() {
+        Promise<RedisConnection> connected = Promise.promise();
+        context.runOnContext(v -> client.connect().onComplete(connected));
+        return connected.future();
+    }
+
     private Future<Void> attempt() {
-        return client.connect().compose(conn -> {
+        return connect().compose(conn -> {
             // Set when this connection ends, even before it is installed, so a connection that died
             // during its setup is never installed.
             AtomicBoolean ended = new AtomicBoolean();

@@ -27,7 +27,7 @@ final class Liveness {
     private static final List<String> LIVENESS_KEYS = List.of(Keys.LEASES, Keys.CLAIMS, Keys.CLOCK);
 
     private final Vertx vertx;
-    private final Link commands;
+    private final Commands commands;
     private final String leaseId;
     private final RedisSettings settings;
     private final RedisRooms rooms;
@@ -44,7 +44,7 @@ final class Liveness {
     private long heartbeatTimer = -1;
     private long reapTimer = -1;
 
-    Liveness(Vertx vertx, Link commands, String leaseId, RedisSettings settings, RedisRooms rooms, Runnable onLeaseLost) {
+    Liveness(Vertx vertx, Commands commands, String leaseId, RedisSettings settings, RedisRooms rooms, Runnable onLeaseLost) {
         this.vertx = vertx;
         this.commands = commands;
         this.leaseId = leaseId;

@@ -2,15 +2,20 @@ package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.Bus;
 import dev.drawbridge.bus.Rooms;
+import io.netty.channel.EventLoop;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -20,12 +25,13 @@ import java.util.regex.Pattern;
 
 /**
  * A node's part of a Drawbridge cluster on Redis: the {@link Bus} and {@link Rooms} that every
- * node shares through one Redis, on exactly two connections per node (one for commands, one
- * subscriber), whatever the number of peers. Both connections are named
- * {@code drawbridge:<nodeId>:cmd} and {@code drawbridge:<nodeId>:sub} in {@code CLIENT LIST}.
+ * node shares through one Redis, on a fixed set of connections whatever the number of peers: one
+ * command connection and one subscriber connection per event loop ({@link Lanes}), named
+ * {@code drawbridge:<nodeId>:cmd:<loop>} and {@code drawbridge:<nodeId>:sub:<loop>} in
+ * {@code CLIENT LIST}.
  *
  * <p>When Redis cannot be reached every operation fails with
- * {@link dev.drawbridge.bus.BusUnavailableException}; both connections come back by themselves
+ * {@link dev.drawbridge.bus.BusUnavailableException}; the connections come back by themselves
  * (100 ms doubling to 2 s by default), subscriptions are restored, and service resumes.
  */
 public final class RedisBackend {
@@ -34,9 +40,8 @@ public final class RedisBackend {
     private final String nodeId;
     private final String leaseId;
     private final Redis client;
-    private final Link commands;
-    private final Link subscriptions;
-    private final Subscriber subscriber;
+    private final Lanes lanes;
+    private final List<Link> links = new ArrayList<>();
     private final RedisBus bus;
     private final RedisRooms rooms;
     private final Liveness liveness;
@@ -49,25 +54,37 @@ public final class RedisBackend {
         // Redis knows this process by its incarnation, so that a process restarted under the same
         // node id never takes over (and hides from reaping) the peers of its previous life.
         this.leaseId = nodeId + "." + HexFormat.of().formatHex(randomBytes(4));
+        List<EventLoop> loops = new ArrayList<>();
+        ((VertxInternal) vertx).nettyEventLoopGroup().forEach(executor -> loops.add((EventLoop) executor));
         RedisOptions options = new RedisOptions()
                 .setConnectionString(redisUrl)
-                // Two connections are ever in use; the rest is room for a dropped one still on its way out.
-                .setMaxPoolSize(4)
-                .setMaxPoolWaiting(8)
+                // Two connections per loop are ever in use; the rest is room for dropped ones still
+                // on their way out.
+                .setMaxPoolSize(4 * loops.size())
+                .setMaxPoolWaiting(8 * loops.size())
                 .setMaxWaitingHandlers(settings.maxPendingCommands());
         options.getNetClientOptions()
                 .setTcpKeepAlive(true)
                 .setTcpNoDelay(true)
                 .setConnectTimeout((int) settings.commandTimeout().toMillis());
         this.client = Redis.createClient(vertx, options);
-        this.subscriber = new Subscriber(settings, this::received);
-        this.subscriptions = new Link(vertx, client, "drawbridge:" + nodeId + ":sub", settings,
-                subscriber::onPush, subscriber::restore, subscriber::lost);
-        this.commands = new Link(vertx, client, "drawbridge:" + nodeId + ":cmd", settings,
-                (connection, push) -> { }, connection -> reconnected(), () -> { });
-        this.bus = new RedisBus(commands, subscriber, this::partClosed);
-        this.rooms = new RedisRooms(commands, leaseId, this::partClosed);
-        this.liveness = new Liveness(vertx, commands, leaseId, settings, rooms, this::leaseLost);
+        List<Lanes.Lane> lanes = new ArrayList<>();
+        for (int i = 0; i < loops.size(); i++) {
+            EventLoop loop = loops.get(i);
+            Context context = ((VertxInternal) vertx).contextBuilder().withEventLoop(loop).build();
+            Subscriber subscriber = new Subscriber(settings, this::received);
+            Link subscriptions = new Link(vertx, context, client, "drawbridge:" + nodeId + ":sub:" + i, settings,
+                    subscriber::onPush, subscriber::restore, subscriber::lost);
+            Link commands = new Link(vertx, context, client, "drawbridge:" + nodeId + ":cmd:" + i, settings,
+                    (connection, push) -> { }, connection -> reconnected(), () -> { });
+            lanes.add(new Lanes.Lane(loop, commands, subscriber));
+            links.add(commands);
+            links.add(subscriptions);
+        }
+        this.lanes = new Lanes(lanes);
+        this.bus = new RedisBus(this.lanes, this::partClosed);
+        this.rooms = new RedisRooms(this.lanes, leaseId, this::partClosed);
+        this.liveness = new Liveness(vertx, this.lanes, leaseId, settings, rooms, this::leaseLost);
         rooms.attach(liveness);
     }
 
@@ -114,17 +131,23 @@ public final class RedisBackend {
         return rooms;
     }
 
-    /** Both connections are up (no round trip). */
+    /** Every connection is up (no round trip). */
     public boolean isReady() {
-        return commands.isUp() && subscriber.isUp() && !closed.future().isComplete();
+        return links.stream().allMatch(Link::isUp)
+                && lanes.all().stream().allMatch(lane -> lane.subscriber().isUp())
+                && !closed.future().isComplete();
     }
 
-    /** For {@code /readyz}: a round trip on the command connection, and the subscriber connection is up. */
+    /** For {@code /readyz}: a round trip on every command connection, and every subscriber connection is up. */
     public Future<Void> ping() {
-        if (!subscriber.isUp()) {
-            return Future.failedFuture(Link.unavailable("subscriber connection is down", null));
+        List<Future<Response>> pongs = new ArrayList<>();
+        for (Lanes.Lane lane : lanes.all()) {
+            if (!lane.subscriber().isUp()) {
+                return Future.failedFuture(Link.unavailable("subscriber connection is down", null));
+            }
+            pongs.add(lane.commands().send(Request.cmd(Command.PING)));
         }
-        return commands.send(Request.cmd(Command.PING)).mapEmpty();
+        return Future.all(pongs).mapEmpty();
     }
 
     /**
@@ -150,7 +173,7 @@ public final class RedisBackend {
     }
 
     private Future<Void> start() {
-        return Future.all(commands.start(), subscriptions.start()).compose(v -> liveness.start());
+        return Future.all(links.stream().map(Link::start).toList()).compose(v -> liveness.start());
     }
 
     private static byte[] randomBytes(int n) {
@@ -173,7 +196,7 @@ public final class RedisBackend {
 
     private void partClosed() {
         if (openParts.decrementAndGet() == 0) {
-            Future.join(commands.close(), subscriptions.close())
+            Future.join(links.stream().map(Link::close).toList())
                     .transform(v -> client.close())
                     .onComplete(r -> closed.tryComplete());
         }

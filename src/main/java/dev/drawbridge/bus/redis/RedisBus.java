@@ -15,34 +15,38 @@ import java.util.function.Consumer;
 
 /**
  * Delivery through sharded pub/sub: one channel per peer ({@link Keys#channel}), published on the
- * node's command connection and received on its one subscriber connection, whatever the number of
- * peers. A message travels as {@code event + "\n" + data}: data is one line, so the last newline
- * separates them.
+ * command connection of the caller's lane and received on the subscriber connection of the lane
+ * that holds the peer's stream ({@link Lanes}), whatever the number of peers. A message travels as
+ * {@code event + "\n" + data}: data is one line, so the last newline separates them.
  *
- * <p>Order per caller holds because one node publishes on one connection, Redis forwards in the
- * order it receives, and one subscriber connection hands messages over in the order they arrive.
+ * <p>Order per caller holds because one thread publishes on one connection, Redis forwards in the
+ * order it receives, and a peer's channel is read on one subscriber connection, in the order the
+ * messages arrive.
  */
 final class RedisBus implements Bus {
     private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
 
-    /** A subscription's handler; its identity tells a replaced subscription from the current one. */
+    /**
+     * A subscription's handler and the subscriber connection its channel is on; its identity tells
+     * a replaced subscription from the current one.
+     */
     private static final class Route {
         final Consumer<Message> handler;
+        final Subscriber subscriber;
 
-        Route(Consumer<Message> handler) {
+        Route(Consumer<Message> handler, Subscriber subscriber) {
             this.handler = handler;
+            this.subscriber = subscriber;
         }
     }
 
-    private final Link commands;
-    private final Subscriber subscriber;
+    private final Lanes lanes;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private final Runnable onClosed;
     private volatile boolean closed;
 
-    RedisBus(Link commands, Subscriber subscriber, Runnable onClosed) {
-        this.commands = commands;
-        this.subscriber = subscriber;
+    RedisBus(Lanes lanes, Runnable onClosed) {
+        this.lanes = lanes;
         this.onClosed = onClosed;
     }
 
@@ -51,7 +55,7 @@ final class RedisBus implements Bus {
         if (closed) {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
-        return commands.send(Request.cmd(Command.SPUBLISH).arg(Keys.channel(peerId)).arg(encode(message))).mapEmpty();
+        return lanes.send(Request.cmd(Command.SPUBLISH).arg(Keys.channel(peerId)).arg(encode(message))).mapEmpty();
     }
 
     @Override
@@ -59,13 +63,17 @@ final class RedisBus implements Bus {
         if (closed) {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
-        Route route = new Route(handler);
+        // On the subscriber connection of the caller's event loop, which is the stream's.
+        Route route = new Route(handler, lanes.current().subscriber());
         Future<Void> confirmed;
-        // One lock orders each peer's subscribe and unsubscribe as seen by the subscriber, so a
+        // One lock orders each peer's subscribe and unsubscribe as seen by the subscribers, so a
         // close racing a new subscription cannot unsubscribe the channel under it.
         synchronized (this) {
-            routes.put(peerId, route);
-            confirmed = subscriber.subscribe(Keys.channel(peerId));
+            Route previous = routes.put(peerId, route);
+            if (previous != null && previous.subscriber != route.subscriber) {
+                previous.subscriber.unsubscribe(Keys.channel(peerId));
+            }
+            confirmed = route.subscriber.subscribe(Keys.channel(peerId));
         }
         return confirmed
                 .<Subscription>map(v -> () -> {
@@ -80,7 +88,7 @@ final class RedisBus implements Bus {
         if (!closed) {
             closed = true;
             routes.clear();
-            subscriber.clear();
+            lanes.all().forEach(lane -> lane.subscriber().clear());
             onClosed.run();
         }
         return Future.succeededFuture();
@@ -115,7 +123,7 @@ final class RedisBus implements Bus {
     private synchronized void end(String peerId, Route route) {
         // Only the current subscription may stop the channel: a replaced one is a no-op.
         if (routes.remove(peerId, route)) {
-            subscriber.unsubscribe(Keys.channel(peerId));
+            route.subscriber.unsubscribe(Keys.channel(peerId));
         }
     }
 

@@ -37,7 +37,7 @@ final class RedisRooms implements Rooms {
     /** What the leave script answers for a member it removed. */
     record Left(String username, List<Peer> remaining) {}
 
-    private final Link commands;
+    private final Commands commands;
     private final String leaseId;
     private final Runnable onClosed;
     private final List<Consumer<Eviction>> listeners = new CopyOnWriteArrayList<>();
@@ -46,7 +46,7 @@ final class RedisRooms implements Rooms {
     private volatile Liveness liveness;
     private volatile boolean closed;
 
-    RedisRooms(Link commands, String leaseId, Runnable onClosed) {
+    RedisRooms(Commands commands, String leaseId, Runnable onClosed) {
         this.commands = commands;
         this.leaseId = leaseId;
         this.onClosed = onClosed;

@@ -29,7 +29,7 @@ record Script(String name, String source, String sha) {
     static final Script FORGET_PEER = load("forget-peer");
     static final Script REREGISTER = load("reregister");
 
-    Future<Response> run(Link link, List<String> keys, List<String> args) {
+    Future<Response> run(Commands link, List<String> keys, List<String> args) {
         return link.sendRaw(request(Command.EVALSHA, sha, keys, args))
                 .recover(t -> t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")
                         ? link.sendRaw(request(Command.EVAL, source, keys, args))

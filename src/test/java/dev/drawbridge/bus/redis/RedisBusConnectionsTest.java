@@ -2,7 +2,11 @@ package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.Bus.Subscription;
 import dev.drawbridge.bus.Message;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -10,28 +14,40 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.drawbridge.testing.Futures.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A node talks to Redis on two connections, whatever the number of peers it serves. */
+/**
+ * A node talks to Redis on two connections per event loop (its lanes), whatever the number of peers
+ * it serves, and a peer's messages are read on the event loop that subscribed it.
+ */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class RedisBusConnectionsTest {
     @RegisterExtension
     static final RedisNodes cluster = new RedisNodes();
 
     @Test
-    void a_node_keeps_two_redis_connections_while_a_thousand_peers_subscribe_and_receive() {
+    void a_node_keeps_two_redis_connections_per_event_loop_while_a_thousand_peers_subscribe_and_receive() {
         RedisBackend here = cluster.connect("here");
         RedisBackend there = cluster.connect("there");
         try {
             List<String> before = cluster.server().clientNames();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < cluster.eventLoops().size(); i++) {
+                expected.add("drawbridge:there:cmd:" + i);
+                expected.add("drawbridge:there:sub:" + i);
+            }
             assertThat(before).filteredOn(n -> n.startsWith("drawbridge:there:"))
-                    .containsExactlyInAnyOrder("drawbridge:there:cmd", "drawbridge:there:sub");
+                    .containsExactlyInAnyOrderElementsOf(expected);
 
             int peers = 1_000;
             List<String> ids = new ArrayList<>();
@@ -65,5 +81,43 @@ class RedisBusConnectionsTest {
         }
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
                 .until(() -> cluster.server().clientNames().stream().noneMatch(n -> n.startsWith("drawbridge:")));
+    }
+
+    @Test
+    void a_peer_s_messages_are_read_on_the_event_loop_that_subscribed_it() {
+        RedisBackend here = cluster.connect("here");
+        RedisBackend there = cluster.connect("there");
+        try {
+            List<EventLoop> loops = cluster.eventLoops();
+            assertThat(loops).hasSizeGreaterThan(1);
+            Map<String, Thread> subscribedOn = new ConcurrentHashMap<>();
+            Map<String, CompletableFuture<Thread>> readOn = new ConcurrentHashMap<>();
+            List<Future<Subscription>> subscribed = new ArrayList<>();
+            for (EventLoop loop : loops) {
+                String id = UUID.randomUUID().toString();
+                readOn.put(id, new CompletableFuture<>());
+                Promise<Subscription> done = Promise.promise();
+                ContextInternal context = ((VertxInternal) cluster.vertx()).contextBuilder().withEventLoop(loop).build();
+                context.runOnContext(v -> {
+                    subscribedOn.put(id, Thread.currentThread());
+                    there.bus().subscribe(id, m -> readOn.get(id).complete(Thread.currentThread())).onComplete(done);
+                });
+                subscribed.add(done.future());
+            }
+            get(Future.all(subscribed));
+
+            // Published from the test's thread on the other node: only Redis connects the two.
+            for (String id : readOn.keySet()) {
+                get(here.bus().deliver(id, new Message("relay", "{}")));
+            }
+            for (Map.Entry<String, CompletableFuture<Thread>> read : readOn.entrySet()) {
+                assertThat(read.getValue()).succeedsWithin(Duration.ofSeconds(5))
+                        .isSameAs(subscribedOn.get(read.getKey()));
+            }
+            assertThat(new HashSet<>(subscribedOn.values())).hasSize(loops.size());
+        } finally {
+            get(here.close());
+            get(there.close());
+        }
     }
 }

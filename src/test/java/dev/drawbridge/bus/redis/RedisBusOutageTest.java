@@ -103,7 +103,8 @@ class RedisBusOutageTest {
             here.bus().deliver(peer, probe);
             return received.contains(probe) && there.isReady();
         });
-        assertThat(cluster.server().clientNames()).filteredOn(n -> n.startsWith("drawbridge:" + there.nodeId())).hasSize(2);
+        assertThat(cluster.server().clientNames()).filteredOn(n -> n.startsWith("drawbridge:" + there.nodeId() + ":"))
+                .hasSize(2 * cluster.eventLoops().size());
     }
 
     @Test

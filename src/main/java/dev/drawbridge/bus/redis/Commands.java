@@ -1,0 +1,15 @@
+package dev.drawbridge.bus.redis;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+/** Where commands go: one connection ({@link Link}), or the connection of the caller's event loop ({@link Lanes}). */
+interface Commands {
+
+    /** Sends one command; every failure (down, dropped, timed out, error reply) is a {@link dev.drawbridge.bus.BusUnavailableException}. */
+    Future<Response> send(Request request);
+
+    /** Sends one command and leaves its failure as it is (the caller wants to look at error replies). */
+    Future<Response> sendRaw(Request request);
+}
