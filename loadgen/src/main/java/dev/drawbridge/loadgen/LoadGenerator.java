@@ -94,7 +94,7 @@ final class LoadGenerator implements AutoCloseable {
                 .put("settings", settings());
         Set<Integer> nodePorts = new HashSet<>();
         o.urls().forEach(u -> nodePorts.add(u.getPort()));
-        ServerProbe server = new ServerProbe(o.serverPid(), o.redisPort(), nodePorts);
+        ServerProbe server = new ServerProbe(o.serverPid(), o.redisPid(), o.redisPort(), nodePorts);
 
         phase = "tokens";
         Pacer tokens = pace(peers.length, 0, o.openConcurrency(), k -> token(peers[(int) k]));
@@ -115,7 +115,7 @@ final class LoadGenerator implements AutoCloseable {
             case IDLE -> idle(summary, server, before);
             case RELAY -> relay(summary, server);
             case POST -> post(summary, server, "post", o.messages() * (long) peers.length);
-            case JOIN_STORM -> joinStorm(summary);
+            case JOIN_STORM -> joinStorm(summary, server);
         }
 
         summary.put("events", events());
@@ -230,7 +230,7 @@ final class LoadGenerator implements AutoCloseable {
         summary.put(name, p);
     }
 
-    private void joinStorm(JsonObject summary) {
+    private void joinStorm(JsonObject summary, ServerProbe server) {
         if (o.warmup() > 0) {
             // A whole storm and its leaving first, into other rooms, so that the node's code is compiled.
             phase = "warmup";
@@ -238,7 +238,10 @@ final class LoadGenerator implements AutoCloseable {
             summary.put("warmupLeave", leaveRooms());
             sleepUntil(() -> false, 2);
         }
+        JsonObject cpuBefore = server.sample();
+        selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
         JsonObject join = joinRooms("join-storm");
+        cpu(join, cpuBefore, server.sample(), join.getLong("joinsAccepted"), "cpuMicrosPerJoin");
         summary.put("joinStorm", join);
         if (o.leave()) {
             summary.put("leave", leaveRooms());
@@ -491,6 +494,9 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     private void cpu(JsonObject into, JsonObject before, JsonObject after, long count, String name) {
+        if (before.containsKey("redisCpuMicros") && after.containsKey("redisCpuMicros")) {
+            into.put("redisCpuMillis", round((after.getLong("redisCpuMicros") - before.getLong("redisCpuMicros")) / 1e3));
+        }
         if (before.getLong("cpuMicros", -1L) < 0 || after.getLong("cpuMicros", -1L) < 0) {
             return;
         }

@@ -25,6 +25,7 @@ record Options(
         double drainSeconds,
         double settleSeconds,
         long serverPid,
+        long redisPid,
         int redisPort,
         boolean comparePost,
         boolean leave,
@@ -82,6 +83,7 @@ record Options(
         flag("drain", "5", "seconds to wait for the last deliveries");
         flag("settle", "5", "idle mode: seconds to hold the streams before reading the server's memory");
         flag("server-pid", "0", "the node's process id, to read its memory and CPU time from /proc");
+        flag("redis-pid", "0", "Redis' process id, to read its CPU time from /proc (the whole machine's budget)");
         flag("redis-port", "0", "count the node's connections to this port (Redis) before and after");
         flag("compare-post", "false", "relay mode: then run the same number of trivial authenticated POSTs");
         flag("leave", "true", "relay and join-storm: finally leave the rooms and count remove-peer");
@@ -162,6 +164,7 @@ record Options(
                 doubleIn(values, "drain", 0, 120),
                 doubleIn(values, "settle", 0, 600),
                 (long) doubleIn(values, "server-pid", 0, Integer.MAX_VALUE),
+                (long) doubleIn(values, "redis-pid", 0, Integer.MAX_VALUE),
                 intIn(values, "redis-port", 0, 65_535),
                 bool(values, "compare-post"),
                 bool(values, "leave"),

@@ -4,20 +4,28 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
 
-/** Reads a node's memory, CPU time, threads and Redis connections, when its process id is known. */
+/**
+ * Reads a node's memory, CPU time, threads and Redis connections, when its process id is known, and
+ * Redis' CPU time when that process id is.
+ */
 final class ServerProbe {
     private final long pid;
+    private final long redisPid;
     private final int redisPort;
     private final Set<Integer> nodePorts;
 
-    ServerProbe(long pid, int redisPort, Set<Integer> nodePorts) {
+    ServerProbe(long pid, long redisPid, int redisPort, Set<Integer> nodePorts) {
         this.pid = pid;
+        this.redisPid = redisPid;
         this.redisPort = redisPort;
         this.nodePorts = nodePorts;
     }
 
     JsonObject sample() {
         JsonObject s = new JsonObject();
+        if (redisPid > 0) {
+            s.put("redisCpuMicros", ProcStats.cpuMicros(redisPid));
+        }
         if (pid <= 0) {
             return s;
         }

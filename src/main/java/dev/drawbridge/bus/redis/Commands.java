@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
+import java.util.List;
+
 /** Where commands go: one connection ({@link Link}), or the connection of the caller's event loop ({@link Lanes}). */
 interface Commands {
 
@@ -12,4 +14,11 @@ interface Commands {
 
     /** Sends one command and leaves its failure as it is (the caller wants to look at error replies). */
     Future<Response> sendRaw(Request request);
+
+    /**
+     * Sends commands in one write, to be answered together; fails as a whole, with a
+     * {@link dev.drawbridge.bus.BusUnavailableException}, when any of them fails. For commands
+     * that read: one failing says nothing of whether the others ran.
+     */
+    Future<List<Response>> batch(List<Request> requests);
 }

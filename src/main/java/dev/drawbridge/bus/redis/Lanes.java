@@ -56,4 +56,9 @@ final class Lanes implements Commands {
     public Future<Response> sendRaw(Request request) {
         return current().commands().sendRaw(request);
     }
+
+    @Override
+    public Future<List<Response>> batch(List<Request> requests) {
+        return current().commands().batch(requests);
+    }
 }

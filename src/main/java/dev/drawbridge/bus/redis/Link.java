@@ -13,6 +13,7 @@ import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -97,6 +98,28 @@ final class Link implements Commands {
         pending.add(new Pending(System.nanoTime() + settings.commandTimeout().toNanos(), answer));
         c.send(request).onComplete(answer::tryComplete, answer::tryFail);
         return answer.future();
+    }
+
+    @Override
+    public Future<List<Response>> batch(List<Request> requests) {
+        RedisConnection c = connection;
+        if (c == null) {
+            return Future.failedFuture(unavailable(name + " connection is down", null));
+        }
+        Promise<List<Response>> answers = Promise.promise();
+        Promise<Response> due = Promise.promise();
+        pending.add(new Pending(System.nanoTime() + settings.commandTimeout().toNanos(), due));
+        due.future().onFailure(answers::tryFail);
+        // The sweep fails the batch through due when its answers are overdue.
+        c.batch(requests).onComplete(done -> {
+            due.tryComplete();
+            if (done.succeeded()) {
+                answers.tryComplete(done.result());
+            } else {
+                answers.tryFail(done.cause());
+            }
+        });
+        return answers.future().recover(t -> Future.failedFuture(unavailable(name + ": " + t.getMessage(), t)));
     }
 
     /** Fails the commands whose answer is overdue, and forgets the answered ones at the head. */
