@@ -20,6 +20,7 @@ final class Session {
     private long sequence;
     private Bus.Subscription subscription;
     private Future<Void> opening = Future.succeededFuture();
+    private boolean open;
     private Promise<Void> ending;
 
     Session(Peer peer, Stream stream) {
@@ -90,6 +91,19 @@ final class Session {
     /** Completes when the session's subscription and registration were made, or failed. */
     synchronized Future<Void> opening() {
         return opening;
+    }
+
+    /** The opening succeeded: the peer is subscribed and registered, by this node's own doing. */
+    synchronized void opened() {
+        open = true;
+    }
+
+    /**
+     * Whether the session is open: its opening succeeded and it is not ending. An open session's
+     * peer is registered (this node registered it, and unregisters it only when the session ends).
+     */
+    synchronized boolean isOpen() {
+        return open && ending == null;
     }
 
     synchronized void subscribed(Bus.Subscription subscription) {

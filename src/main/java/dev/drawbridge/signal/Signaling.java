@@ -84,6 +84,7 @@ public final class Signaling {
                     return rooms.register(peer);
                 })
                 .map(registered -> {
+                    session.opened();
                     if (session.isCurrent(stream)) {
                         stream.send(new ServerEvent.Connected(peer).message());
                     }
@@ -103,7 +104,7 @@ public final class Signaling {
      * already there, and each of them gets {@code add-peer} with {@code offer: false} for it.
      */
     public Future<JoinResult> join(Peer peer, String roomId) {
-        return rooms.isRegistered(peer.id()).compose(connected -> {
+        return isConnected(peer.id()).compose(connected -> {
             if (!connected) {
                 return Future.succeededFuture(new JoinResult.NotConnected());
             }
@@ -120,6 +121,20 @@ public final class Signaling {
                 }
             });
         });
+    }
+
+    /**
+     * Whether the peer has an open stream on any node. A session open here answers without asking
+     * the shared registry (a round trip saved on every join): this node registered it, and
+     * unregisters it only once the session is ending. Any other peer, whose stream may be on
+     * another node than the one its POST reached, is looked up.
+     */
+    private Future<Boolean> isConnected(String peerId) {
+        Session session = sessions.get(peerId);
+        if (session != null && session.isOpen()) {
+            return Future.succeededFuture(true);
+        }
+        return rooms.isRegistered(peerId);
     }
 
     /** Removes the peer from the room and tells the members left; answers whether it was a member. */

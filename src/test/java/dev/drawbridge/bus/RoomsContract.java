@@ -294,6 +294,107 @@ public abstract class RoomsContract {
         assertThat(get(there.shareRoom(bob.id(), cy.id()))).isTrue();
     }
 
+    @Test
+    void peers_who_joined_on_different_nodes_share_the_room_as_seen_from_either_node() {
+        String room = roomId();
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        Peer cy = peer("cy");
+        get(here.join(room, ada, 16));
+        get(there.join(room, bob, 16));
+        get(there.join(roomId(), cy, 16));
+
+        assertThat(get(here.shareRoom(ada.id(), bob.id()))).isTrue();
+        assertThat(get(here.shareRoom(bob.id(), ada.id()))).isTrue();
+        assertThat(get(there.shareRoom(ada.id(), bob.id()))).isTrue();
+        assertThat(get(there.shareRoom(bob.id(), ada.id()))).isTrue();
+        assertThat(get(here.shareRoom(ada.id(), cy.id()))).isFalse();
+        assertThat(get(there.shareRoom(cy.id(), bob.id()))).isFalse();
+    }
+
+    @Test
+    void peers_share_a_room_until_they_have_left_every_room_they_had_in_common() {
+        String kitchen = roomId();
+        String garden = roomId();
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        get(here.join(kitchen, ada, 16));
+        get(here.join(garden, ada, 16));
+        get(there.join(kitchen, bob, 16));
+        get(there.join(garden, bob, 16));
+
+        get(here.leave(kitchen, bob.id()));
+        assertThat(get(there.shareRoom(ada.id(), bob.id()))).isTrue();
+        assertThat(get(here.shareRoom(bob.id(), ada.id()))).isTrue();
+
+        get(there.leave(garden, ada.id()));
+        assertThat(get(here.shareRoom(ada.id(), bob.id()))).isFalse();
+        assertThat(get(there.shareRoom(bob.id(), ada.id()))).isFalse();
+
+        get(here.join(kitchen, bob, 16));
+        assertThat(get(there.shareRoom(ada.id(), bob.id()))).isTrue();
+    }
+
+    @Test
+    void joining_leaving_and_joining_again_on_alternate_nodes_is_seen_at_once_by_every_node() {
+        String room = roomId();
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        get(here.join(room, ada, 16));
+        for (int i = 0; i < 5; i++) {
+            Rooms joinOn = i % 2 == 0 ? here : there;
+            Rooms leaveOn = i % 2 == 0 ? there : here;
+            assertThat(get(joinOn.join(room, bob, 16))).isEqualTo(new Join.Joined(List.of(ada)));
+            assertThat(get(leaveOn.shareRoom(bob.id(), ada.id()))).as("round %d, joined", i).isTrue();
+            assertThat(get(leaveOn.leave(room, bob.id()))).contains(List.of(ada));
+            assertThat(get(joinOn.shareRoom(ada.id(), bob.id()))).as("round %d, left", i).isFalse();
+        }
+    }
+
+    @Test
+    void a_peer_refused_by_a_full_room_shares_it_with_nobody_there() {
+        String full = roomId();
+        String other = roomId();
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        Peer cy = peer("cy");
+        Peer dan = peer("dan");
+        get(here.join(full, ada, 2));
+        get(there.join(full, bob, 2));
+        get(here.join(other, cy, 16));
+        get(there.join(other, dan, 16));
+
+        assertThat(get(there.join(full, cy, 2))).isEqualTo(new Join.Full(2));
+
+        assertThat(get(here.shareRoom(cy.id(), ada.id()))).isFalse();
+        assertThat(get(there.shareRoom(bob.id(), cy.id()))).isFalse();
+        assertThat(get(here.shareRoom(cy.id(), dan.id()))).isTrue();
+
+        get(here.leave(full, ada.id()));
+        assertThat(get(here.join(full, cy, 2))).isEqualTo(new Join.Joined(List.of(bob)));
+        assertThat(get(there.shareRoom(cy.id(), bob.id()))).isTrue();
+    }
+
+    @Test
+    void an_unregistered_peer_shares_no_room_until_it_registers_and_joins_again() {
+        String room = roomId();
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        get(here.register(ada));
+        get(there.register(bob));
+        get(here.join(room, ada, 16));
+        get(there.join(room, bob, 16));
+
+        get(here.unregister(ada.id()));
+        assertThat(get(there.shareRoom(bob.id(), ada.id()))).isFalse();
+        assertThat(get(here.shareRoom(ada.id(), bob.id()))).isFalse();
+
+        get(there.register(ada));
+        assertThat(get(there.shareRoom(bob.id(), ada.id()))).isFalse();
+        assertThat(get(there.join(room, ada, 16))).isEqualTo(new Join.Joined(List.of(bob)));
+        assertThat(get(here.shareRoom(bob.id(), ada.id()))).isTrue();
+    }
+
     protected static Peer peer(String username) {
         return new Peer(UUID.randomUUID().toString(), username);
     }

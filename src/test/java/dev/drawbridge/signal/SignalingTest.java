@@ -2,14 +2,20 @@ package dev.drawbridge.signal;
 
 import dev.drawbridge.bus.Message;
 import dev.drawbridge.bus.Peer;
+import dev.drawbridge.bus.Rooms;
 import dev.drawbridge.bus.local.LocalBus;
 import dev.drawbridge.bus.local.LocalRooms;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,8 +74,122 @@ class SignalingTest {
         assertThat(signaling.relay(ada, bob.id(), "offer", "{}").await()).isEqualTo(RelayResult.UNKNOWN_PEER);
     }
 
+    @Test
+    void aJoinOfAPeerWhoseSessionIsOpenHereDoesNotAskTheRegistry() {
+        CountingRooms counted = new CountingRooms();
+        Signaling node = new Signaling(new LocalBus(), counted, 16, new SimpleMeterRegistry());
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        node.open(ada, new Recorder()).await();
+        node.open(bob, new Recorder()).await();
+
+        assertThat(node.join(ada, "room").await()).isEqualTo(new JoinResult.Joined(List.of()));
+        assertThat(node.join(bob, "room").await()).isEqualTo(new JoinResult.Joined(List.of(ada)));
+        assertThat(node.join(bob, "room").await()).isEqualTo(new JoinResult.AlreadyMember());
+
+        assertThat(counted.registryLookups).isZero();
+    }
+
+    @Test
+    void aJoinOfAPeerWithNoSessionHereAsksTheRegistry() {
+        CountingRooms counted = new CountingRooms();
+        Signaling node = new Signaling(new LocalBus(), counted, 16, new SimpleMeterRegistry());
+        Peer nobody = peer("nobody");
+        Peer elsewhere = peer("elsewhere");
+        counted.register(elsewhere).await(); // its stream is on another node
+
+        assertThat(node.join(nobody, "room").await()).isEqualTo(new JoinResult.NotConnected());
+        assertThat(node.join(elsewhere, "room").await()).isEqualTo(new JoinResult.Joined(List.of()));
+
+        assertThat(counted.registryLookups).isEqualTo(2);
+    }
+
+    @Test
+    void aJoinOfAPeerWhoseSessionHereEndedAsksTheRegistryAndIsRefused() {
+        CountingRooms counted = new CountingRooms();
+        Signaling node = new Signaling(new LocalBus(), counted, 16, new SimpleMeterRegistry());
+        Peer ada = peer("ada");
+        Recorder stream = new Recorder();
+        node.open(ada, stream).await();
+        stream.close();
+
+        assertThat(node.join(ada, "room").await()).isEqualTo(new JoinResult.NotConnected());
+        assertThat(counted.registryLookups).isEqualTo(1);
+    }
+
+    @Test
+    void aJoinOfAPeerWhoseSessionHereIsStillOpeningAsksTheRegistry() {
+        CountingRooms counted = new CountingRooms();
+        Promise<Void> registration = Promise.promise();
+        counted.registration = registration.future();
+        Signaling node = new Signaling(new LocalBus(), counted, 16, new SimpleMeterRegistry());
+        Peer ada = peer("ada");
+        Recorder stream = new Recorder();
+        Future<Void> opening = node.open(ada, stream);
+
+        assertThat(node.join(ada, "room").await()).isEqualTo(new JoinResult.NotConnected());
+        assertThat(counted.registryLookups).isEqualTo(1);
+
+        registration.complete();
+        opening.await();
+        assertThat(stream.names()).containsExactly("connected");
+        assertThat(node.join(ada, "room").await()).isEqualTo(new JoinResult.Joined(List.of()));
+        assertThat(counted.registryLookups).isEqualTo(1);
+    }
+
     private static Peer peer(String name) {
         return new Peer(UUID.randomUUID().toString(), name);
+    }
+
+    /**
+     * The in-process rooms, counting the registry look-ups ({@code isRegistered}: a round trip on a
+     * shared registry), and registering only once {@code registration} completes.
+     */
+    private static final class CountingRooms implements Rooms {
+        final LocalRooms rooms = new LocalRooms();
+        volatile int registryLookups;
+        volatile Future<Void> registration = Future.succeededFuture();
+
+        @Override
+        public Future<Void> register(Peer peer) {
+            return registration.compose(v -> rooms.register(peer));
+        }
+
+        @Override
+        public Future<Boolean> isRegistered(String peerId) {
+            registryLookups++;
+            return rooms.isRegistered(peerId);
+        }
+
+        @Override
+        public Future<Join> join(String roomId, Peer peer, int maxSize) {
+            return rooms.join(roomId, peer, maxSize);
+        }
+
+        @Override
+        public Future<Optional<List<Peer>>> leave(String roomId, String peerId) {
+            return rooms.leave(roomId, peerId);
+        }
+
+        @Override
+        public Future<Map<String, List<Peer>>> unregister(String peerId) {
+            return rooms.unregister(peerId);
+        }
+
+        @Override
+        public Future<Boolean> shareRoom(String peerId, String otherPeerId) {
+            return rooms.shareRoom(peerId, otherPeerId);
+        }
+
+        @Override
+        public void onEvicted(Consumer<Eviction> listener) {
+            rooms.onEvicted(listener);
+        }
+
+        @Override
+        public Future<Void> close() {
+            return rooms.close();
+        }
     }
 
     /** A stream that records what it was sent. */

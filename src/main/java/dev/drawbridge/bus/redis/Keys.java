@@ -32,9 +32,13 @@ final class Keys {
         return PREFIX + "{peer:" + peerId + "}:node";
     }
 
-    /** SET of room ids: every room the peer is in, and possibly one it is just entering or failed to enter. */
+    /**
+     * HASH room id -> state ({@code member}, or a join or leave at work: see {@link RedisRooms}):
+     * every room the peer is in, and possibly some it is entering, leaving or failed to enter.
+     * (Called {@code :roomstate}, not {@code :rooms}, which was a SET in earlier versions.)
+     */
     static String peerRooms(String peerId) {
-        return PREFIX + "{peer:" + peerId + "}:rooms";
+        return PREFIX + "{peer:" + peerId + "}:roomstate";
     }
 
     /** ZSET peer id -> join number: the members, in join order. */

@@ -11,28 +11,69 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * Room membership in Redis. A room's keys share the room's slot and a peer's keys share the peer's
- * slot, so join and leave are single scripts on the room's slot, and the peer's own set of rooms
- * is kept beside them in its slot.
+ * slot, so join and leave are single scripts on the room's slot ({@code join.lua},
+ * {@code leave.lua}): the room's members are the truth. Beside its registration, in its own slot,
+ * the peer keeps a hash of its rooms, each with a state, so that a relay can be authorized in one
+ * round trip and a reaper can find every room of a dead node's peer:
+ * <ul>
+ *   <li>{@code member}: a join script answered {@code joined} or {@code member}, and no join or
+ *   leave of that room started since;</li>
+ *   <li>{@code joining <op>}, {@code leaving <op>}: the operation {@code op} marked the room
+ *   ({@code mark.lua}) before running the room's script, and has not settled it yet
+ *   ({@code settle.lua}, sent as soon as the room's script answered);</li>
+ *   <li>{@code leaving}: the peer's session is ending, or a reaper is removing it;</li>
+ *   <li>{@code unsure}: two operations on the room overlapped, so that their room scripts may have
+ *   run in either order; it stays so until the peer is forgotten.</li>
+ * </ul>
  *
- * <p>The peer's set of rooms is kept a superset of its memberships: it gains a room before the
- * join script runs and loses it after the leave script ran. A node dying in between leaves at most
- * a stale entry (leave of a room one is not in does nothing), never a member nobody can find and
- * reap.
+ * <p>Two rules make it exact. Every join or leave script runs after its operation's mark (see
+ * below for the order), and a mark overwrites whatever it finds: a settled entry ({@code member}
+ * or none) with the operation's own state, anything else with {@code unsure}. Settling writes the
+ * outcome only if the entry still holds the operation's own state. So an operation that settles
+ * had the room to itself from its mark to its settle: no other script on that room and peer ran in
+ * between, and its own script's answer is still the room's truth. It follows that
+ * <ol>
+ *   <li>an entry says {@code member} only while the peer is a member: only a join settles to it,
+ *   and any script that could remove the peer is preceded by a mark that overwrites it;</li>
+ *   <li>the hash is a superset of the memberships: an entry exists before any join script that
+ *   could add the peer, and is removed only by a settle whose script left the peer out of the
+ *   room, or with the whole hash once the peer left every room (unregister, reaping).</li>
+ * </ol>
+ *
+ * <p>{@link #shareRoom} reads both hashes in one pipeline. A room in common where both say
+ * {@code member} is shared (rule 1); every other room in common is asked of the room itself
+ * ({@code ZMSCORE}, one more round trip); no room in common means none is shared (rule 2). The two
+ * hashes are read by two commands, one right after the other: the fast answer tells that each
+ * peer was a member when its hash was read.
+ *
+ * <p>A node that dies, or a command that fails, between a mark and its settle leaves an entry that
+ * is not {@code member}: the room is then asked, which costs a round trip, never a wrong answer,
+ * and a reaper still finds the room. A join racing a leave of the same room (or a session ending)
+ * leaves {@code unsure}, with the same effect. A leave waits for its mark's answer before it runs
+ * the room script; a join pipelines its mark with its join script on the command connection,
+ * which Redis runs in order (and sends the mark in full, since an {@code EVALSHA} retried after
+ * {@code NOSCRIPT} would run after the join). On Redis Cluster, where the two slots live on
+ * different shards, a join will have to wait for its mark's answer as leave does.
  */
 final class RedisRooms implements Rooms {
     private static final Logger log = LoggerFactory.getLogger(RedisRooms.class);
+
+    /** The state of a room in a peer's hash once a join settled it; see the class comment. */
+    private static final String MEMBER = "member";
+    /** The outcome of a join or leave that left the peer out of the room: the entry is removed. */
+    private static final String NOT_MEMBER = "";
 
     /** What the leave script answers for a member it removed. */
     record Left(String username, List<Peer> remaining) {}
@@ -43,6 +84,8 @@ final class RedisRooms implements Rooms {
     private final List<Consumer<Eviction>> listeners = new CopyOnWriteArrayList<>();
     // Peers registered here, to register them again when Redis forgot them (restart, lost lease).
     private final Map<String, Peer> local = new ConcurrentHashMap<>();
+    // Numbers this node's joins and leaves; with the lease id, names each one across the cluster.
+    private final AtomicLong operations = new AtomicLong();
     private volatile Liveness liveness;
     private volatile boolean closed;
 
@@ -76,20 +119,28 @@ final class RedisRooms implements Rooms {
         if (closed) {
             return closedFuture();
         }
-        // Pipelined: the peer's set gains the room first (see the class comment), in one round trip.
-        Future<Response> listed = commands.send(Request.cmd(Command.SADD).arg(Keys.peerRooms(peer.id())).arg(roomId));
+        // Pipelined, in one round trip: the peer's entry is marked first (see the class comment).
+        String state = "joining " + nextOperation();
+        Future<Response> marked = Script.MARK.runInOrder(commands, List.of(Keys.peerRooms(peer.id())), List.of(roomId, state));
         Future<Response> joined = Script.JOIN.run(commands, roomKeys(roomId),
                 List.of(peer.id(), peer.username(), Integer.toString(maxSize)));
-        return Future.all(listed, joined).compose(v -> {
+        return Future.all(marked, joined).compose(v -> {
             Response reply = joined.result();
+            // Settled without waiting: sent now, it goes ahead of whatever the caller sends next
+            // (the add-peer deliveries). A relay that reads the mark meanwhile asks the room.
             return switch (reply.get(0).toString()) {
-                case "member" -> Future.succeededFuture(new Join.AlreadyMember());
-                case "joined" -> Future.succeededFuture(new Join.Joined(peers(reply, 1)));
-                // Not a member after all: take the room back out of the peer's set (best effort,
-                // a stale entry is harmless).
-                case "full" -> commands.send(Request.cmd(Command.SREM).arg(Keys.peerRooms(peer.id())).arg(roomId))
-                        .otherwiseEmpty()
-                        .map(r -> new Join.Full(maxSize));
+                case "member" -> {
+                    settle(peer.id(), roomId, state, MEMBER);
+                    yield Future.succeededFuture(new Join.AlreadyMember());
+                }
+                case "joined" -> {
+                    settle(peer.id(), roomId, state, MEMBER);
+                    yield Future.succeededFuture(new Join.Joined(peers(reply, 1)));
+                }
+                case "full" -> {
+                    settle(peer.id(), roomId, state, NOT_MEMBER);
+                    yield Future.succeededFuture(new Join.Full(maxSize));
+                }
                 default -> Future.failedFuture(new IllegalStateException("join answered " + reply));
             };
         });
@@ -100,7 +151,16 @@ final class RedisRooms implements Rooms {
         if (closed) {
             return closedFuture();
         }
-        return leaveRoom(roomId, peerId).map(left -> left.map(Left::remaining));
+        // The mark must be in place before the leave script runs, wherever the two slots live:
+        // otherwise a node dying in between could leave an entry saying member of a room the peer
+        // is no longer in. Leave is rare; the extra round trip is cheap.
+        String state = "leaving " + nextOperation();
+        return Script.MARK.run(commands, List.of(Keys.peerRooms(peerId)), List.of(roomId, state))
+                .compose(marked -> leaveRoom(roomId, peerId))
+                .map(left -> {
+                    settle(peerId, roomId, state, NOT_MEMBER);
+                    return left.map(Left::remaining);
+                });
     }
 
     @Override
@@ -109,22 +169,24 @@ final class RedisRooms implements Rooms {
             return closedFuture();
         }
         local.remove(peerId);
-        Future<Response> currentOwner = commands.send(Request.cmd(Command.GET).arg(Keys.peerNode(peerId)));
-        Future<Response> rooms = commands.send(Request.cmd(Command.SMEMBERS).arg(Keys.peerRooms(peerId)));
-        return Future.all(currentOwner, rooms).compose(read -> {
-            if (currentOwner.result() != null && !currentOwner.result().toString().equals(leaseId)) {
+        // One script reads the owner and the rooms, and marks every room leaving (see the class
+        // comment), so the session's end takes no more round trips than the leaves themselves.
+        List<String> peerKeys = List.of(Keys.peerNode(peerId), Keys.peerRooms(peerId));
+        return Script.UNREGISTER.run(commands, peerKeys, List.of(leaseId)).compose(reply -> {
+            if (reply.get(0).toString().equals("moved")) {
                 // The peer's session went on on another node (a stream that resumed there): its
                 // session did not end, only this node's part of it. Leave it in its rooms.
                 return commands.send(Request.cmd(Command.SREM).arg(Keys.nodePeers(leaseId)).arg(peerId))
                         .map(v -> Map.<String, List<Peer>>of());
             }
-            List<String> roomIds = strings(rooms.result(), 0);
+            List<String> roomIds = strings(reply, 1);
             List<Future<Optional<Left>>> leaves = new ArrayList<>();
             for (String roomId : roomIds) {
                 leaves.add(leaveRoom(roomId, peerId));
             }
-            // Forgotten only after the leaves: a node dying in between leaves a registered peer
-            // that the reaper still finds, not a member without an owner.
+            // Forgotten only after the leaves (sent behind them on the one command connection,
+            // which Redis runs in order): a node dying in between leaves a registered peer whose
+            // rooms, marked leaving, the reaper still finds, not a member without an owner.
             Future<Response> owner = commands.send(Request.cmd(Command.GETDEL).arg(Keys.peerNode(peerId)));
             Future<Response> forgotten = commands.send(Request.cmd(Command.DEL).arg(Keys.peerRooms(peerId)));
             return Future.all(List.of(Future.all(leaves), owner, forgotten)).compose(v -> {
@@ -143,18 +205,30 @@ final class RedisRooms implements Rooms {
 
     @Override
     public Future<Boolean> shareRoom(String peerId, String otherPeerId) {
-        // Round trip 1: both peers' rooms (pipelined). Round trip 2: whether both are still members
-        // of a room in common; the room's members are the truth, the peers' sets may be stale.
-        Future<Response> mine = commands.send(Request.cmd(Command.SMEMBERS).arg(Keys.peerRooms(peerId)));
-        Future<Response> theirs = commands.send(Request.cmd(Command.SMEMBERS).arg(Keys.peerRooms(otherPeerId)));
+        // Round trip 1: both peers' rooms with their states (pipelined). A room where both are
+        // settled members answers at once; the rooms in common where either is at some other
+        // state take round trip 2, to the rooms themselves (see the class comment).
+        Future<Response> mine = commands.send(Request.cmd(Command.HGETALL).arg(Keys.peerRooms(peerId)));
+        Future<Response> theirs = commands.send(Request.cmd(Command.HGETALL).arg(Keys.peerRooms(otherPeerId)));
         return Future.all(mine, theirs).compose(v -> {
-            Set<String> common = new HashSet<>(strings(mine.result(), 0));
-            common.retainAll(new HashSet<>(strings(theirs.result(), 0)));
-            if (common.isEmpty()) {
+            Map<String, String> myRooms = states(mine.result());
+            Map<String, String> theirRooms = states(theirs.result());
+            List<String> unsettled = new ArrayList<>();
+            for (Map.Entry<String, String> room : myRooms.entrySet()) {
+                String theirState = theirRooms.get(room.getKey());
+                if (theirState == null) {
+                    continue;
+                }
+                if (room.getValue().equals(MEMBER) && theirState.equals(MEMBER)) {
+                    return Future.succeededFuture(true);
+                }
+                unsettled.add(room.getKey());
+            }
+            if (unsettled.isEmpty()) {
                 return Future.succeededFuture(false);
             }
             List<Future<Response>> checks = new ArrayList<>();
-            for (String roomId : common) {
+            for (String roomId : unsettled) {
                 checks.add(commands.send(Request.cmd(Command.ZMSCORE).arg(Keys.roomMembers(roomId)).arg(peerId).arg(otherPeerId)));
             }
             return Future.all(checks).map(all -> checks.stream()
@@ -181,17 +255,32 @@ final class RedisRooms implements Rooms {
         return Future.succeededFuture();
     }
 
-    /** Removes the peer from the room; empty when it was not a member. */
-    Future<Optional<Left>> leaveRoom(String roomId, String peerId) {
-        Future<Response> left = Script.LEAVE.run(commands, roomKeys(roomId), List.of(peerId));
-        Future<Response> unlisted = commands.send(Request.cmd(Command.SREM).arg(Keys.peerRooms(peerId)).arg(roomId));
-        return Future.all(left, unlisted).map(v -> {
-            Response reply = left.result();
+    /**
+     * Runs the leave script: removes the peer from the room; empty when it was not a member. The
+     * caller marked the peer's entry for the room before, and settles or forgets it after.
+     */
+    private Future<Optional<Left>> leaveRoom(String roomId, String peerId) {
+        return Script.LEAVE.run(commands, roomKeys(roomId), List.of(peerId)).map(reply -> {
             if (reply == null || reply.size() == 0) {
                 return Optional.empty();
             }
             return Optional.of(new Left(reply.get(1).toString(), peers(reply, 2)));
         });
+    }
+
+    /**
+     * Records the outcome of this node's join or leave in the peer's entry for the room, unless
+     * another operation marked it since. Not waited for: when it is lost, the entry keeps its mark
+     * and relays ask the room, which is slower, never wrong.
+     */
+    private void settle(String peerId, String roomId, String state, String outcome) {
+        Script.SETTLE.run(commands, List.of(Keys.peerRooms(peerId)), List.of(roomId, state, outcome))
+                .onFailure(t -> log.debug("could not settle {} of {} in {}: {}", state, peerId, roomId, t.toString()));
+    }
+
+    /** A name for one join or leave that no other, on any node, carries. */
+    private String nextOperation() {
+        return leaseId + "#" + operations.incrementAndGet();
     }
 
     /**
@@ -265,6 +354,17 @@ final class RedisRooms implements Rooms {
             peers.add(new Peer(reply.get(i).toString(), reply.get(i + 1).toString()));
         }
         return peers;
+    }
+
+    /** The room -> state pairs of a peer's hash ({@code HGETALL}, a map in RESP3, pairs in RESP2). */
+    private static Map<String, String> states(Response reply) {
+        Map<String, String> states = new HashMap<>();
+        if (reply != null) {
+            for (String roomId : reply.getKeys()) {
+                states.put(roomId, reply.get(roomId).toString());
+            }
+        }
+        return states;
     }
 
     private static List<String> strings(Response reply, int from) {

@@ -28,6 +28,9 @@ record Script(String name, String source, String sha) {
     static final Script REAP_PEER = load("reap-peer");
     static final Script FORGET_PEER = load("forget-peer");
     static final Script REREGISTER = load("reregister");
+    static final Script MARK = load("mark");
+    static final Script SETTLE = load("settle");
+    static final Script UNREGISTER = load("unregister");
 
     Future<Response> run(Commands link, List<String> keys, List<String> args) {
         return link.sendRaw(request(Command.EVALSHA, sha, keys, args))
@@ -35,6 +38,15 @@ record Script(String name, String source, String sha) {
                         ? link.sendRaw(request(Command.EVAL, source, keys, args))
                         : Future.failedFuture(t))
                 .recover(t -> Future.failedFuture(Link.unavailable("script " + name + ": " + t.getMessage(), t)));
+    }
+
+    /**
+     * Runs the script sent in full ({@code EVAL}), for a script whose place in a pipeline matters:
+     * after a {@code NOSCRIPT} answer to {@code EVALSHA}, the retry would run after the commands
+     * sent behind it.
+     */
+    Future<Response> runInOrder(Link link, List<String> keys, List<String> args) {
+        return link.send(request(Command.EVAL, source, keys, args));
     }
 
     private static Request request(Command command, String script, List<String> keys, List<String> args) {
