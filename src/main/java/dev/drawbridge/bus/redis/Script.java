@@ -45,7 +45,7 @@ record Script(String name, String source, String sha) {
      * after a {@code NOSCRIPT} answer to {@code EVALSHA}, the retry would run after the commands
      * sent behind it.
      */
-    Future<Response> runInOrder(Link link, List<String> keys, List<String> args) {
+    Future<Response> runInOrder(Commands link, List<String> keys, List<String> args) {
         return link.send(request(Command.EVAL, source, keys, args));
     }
 
