@@ -17,6 +17,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -179,7 +180,15 @@ class ClusterIT {
 
         assertThat(during).containsExactlyInAnyOrderElementsOf(before);
         for (NodeProcess node : nodes) {
-            assertThat(during).filteredOn(name -> name.contains(node.name())).hasSize(2);
+            // A command and a subscriber connection per event loop of the node: a fixed pair each.
+            List<String> own = during.stream().filter(name -> name.startsWith("drawbridge:" + node.name() + ":")).toList();
+            List<String> lanes = own.stream().filter(name -> name.contains(":cmd:"))
+                    .map(name -> name.substring(name.lastIndexOf(':') + 1)).toList();
+            assertThat(lanes).isNotEmpty().doesNotHaveDuplicates();
+            assertThat(own).containsExactlyInAnyOrderElementsOf(lanes.stream()
+                    .flatMap(i -> Stream.of("drawbridge:" + node.name() + ":cmd:" + i,
+                            "drawbridge:" + node.name() + ":sub:" + i))
+                    .toList());
         }
     }
 
