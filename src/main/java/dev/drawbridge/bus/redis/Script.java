@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * A Lua script from {@code src/main/resources/redis/}, run by its SHA-1 ({@code EVALSHA}) and sent
@@ -62,7 +63,12 @@ record Script(String name, String source, String sha) {
         for (String prelude : preludes) {
             source.append(resource(prelude));
         }
-        String text = source.append(resource(name)).toString();
+        source.append(resource(name));
+        // Comment lines stay in the files: Redis gets the code alone, a fraction of the bytes, which
+        // matters for a script sent in full on every call (runInOrder).
+        String text = source.toString().lines()
+                .filter(line -> !line.strip().startsWith("--"))
+                .collect(Collectors.joining("\n", "", "\n"));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
             return new Script(name, text, HexFormat.of().formatHex(digest));
