@@ -21,4 +21,12 @@ interface Commands {
      * that read: one failing says nothing of whether the others ran.
      */
     Future<List<Response>> batch(List<Request> requests);
+
+    /**
+     * Sends read-only commands with the other reads sent from the same event loop in the same turn
+     * of it, all in one write once the turn's input is handled: a busy node then writes its
+     * relays' authorizations to Redis once per turn rather than once per relay. Fails like
+     * {@link #batch}, as a whole: only for reads, which fail together when Redis does.
+     */
+    Future<List<Response>> readTogether(List<Request> reads);
 }

@@ -61,4 +61,9 @@ final class Lanes implements Commands {
     public Future<List<Response>> batch(List<Request> requests) {
         return current().commands().batch(requests);
     }
+
+    @Override
+    public Future<List<Response>> readTogether(List<Request> reads) {
+        return current().commands().readTogether(reads);
+    }
 }

@@ -1,10 +1,12 @@
 package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.BusUnavailableException;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
@@ -13,6 +15,7 @@ import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -47,6 +50,11 @@ final class Link implements Commands {
     private final Consumer<RedisConnection> onUp;
     private final Runnable onDown;
 
+    private final EventLoop loop;
+    // The reads of the current turn of this link's event loop; touched on that loop only.
+    private List<Request> turnReads;
+    private List<TurnReader> turnReaders;
+
     private volatile RedisConnection connection;
     // Commands waiting for their answer, oldest first. One periodic sweep fails those past their
     // deadline: a timer per command costs more than the command on a busy node.
@@ -60,6 +68,7 @@ final class Link implements Commands {
          BiConsumer<RedisConnection, Response> onPush, Consumer<RedisConnection> onUp, Runnable onDown) {
         this.vertx = vertx;
         this.context = context;
+        this.loop = ((ContextInternal) context).nettyEventLoop();
         this.client = client;
         this.name = name;
         this.settings = settings;
@@ -71,6 +80,9 @@ final class Link implements Commands {
 
     /** A command sent, and when it is due. */
     private record Pending(long deadline, Promise<Response> answer) {}
+
+    /** One caller of {@link #readTogether}: its reads are {@code count} of the turn's, from {@code from}. */
+    private record TurnReader(int from, int count, Promise<List<Response>> answers) {}
 
     /** The first connection. Fails when Redis cannot be reached, and then does not retry. */
     Future<Void> start() {
@@ -120,6 +132,40 @@ final class Link implements Commands {
             }
         });
         return answers.future().recover(t -> Future.failedFuture(unavailable(name + ": " + t.getMessage(), t)));
+    }
+
+    @Override
+    public Future<List<Response>> readTogether(List<Request> reads) {
+        if (!loop.inEventLoop()) {
+            return batch(reads);
+        }
+        if (turnReads == null) {
+            turnReads = new ArrayList<>();
+            turnReaders = new ArrayList<>();
+            // Netty runs tasks after the input that is ready: every read sent while that input is
+            // handled goes out with this one.
+            loop.execute(this::sendTurnReads);
+        }
+        Promise<List<Response>> answers = Promise.promise();
+        turnReaders.add(new TurnReader(turnReads.size(), reads.size(), answers));
+        turnReads.addAll(reads);
+        return answers.future();
+    }
+
+    private void sendTurnReads() {
+        List<Request> reads = turnReads;
+        List<TurnReader> readers = turnReaders;
+        turnReads = null;
+        turnReaders = null;
+        batch(reads).onComplete(done -> {
+            for (TurnReader reader : readers) {
+                if (done.succeeded()) {
+                    reader.answers().complete(done.result().subList(reader.from(), reader.from() + reader.count()));
+                } else {
+                    reader.answers().fail(done.cause());
+                }
+            }
+        });
     }
 
     /** Fails the commands whose answer is overdue, and forgets the answered ones at the head. */

@@ -123,6 +123,11 @@ public final class RedisBackend {
         return leaseId;
     }
 
+    /** Where this node's commands go. */
+    Commands commands() {
+        return lanes;
+    }
+
     public Bus bus() {
         return bus;
     }

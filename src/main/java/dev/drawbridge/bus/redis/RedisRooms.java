@@ -208,9 +208,9 @@ final class RedisRooms implements Rooms {
         // Round trip 1: both peers' rooms with their states (pipelined). A room where both are
         // settled members answers at once; the rooms in common where either is at some other
         // state take round trip 2, to the rooms themselves (see the class comment).
-        // One write for both: a relay's first command is sent while its request is being read, when
-        // nothing else would share the system call.
-        return commands.batch(List.of(
+        // One write for both, and for the reads of every other relay read in the same turn of
+        // this event loop.
+        return commands.readTogether(List.of(
                 Request.cmd(Command.HGETALL).arg(Keys.peerRooms(peerId)),
                 Request.cmd(Command.HGETALL).arg(Keys.peerRooms(otherPeerId)))).compose(both -> {
             Map<String, String> myRooms = states(both.get(0));
