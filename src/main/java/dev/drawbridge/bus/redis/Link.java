@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -140,11 +141,15 @@ final class Link implements Commands {
             return batch(reads);
         }
         if (turnReads == null) {
-            turnReads = new ArrayList<>();
-            turnReaders = new ArrayList<>();
             // Netty runs tasks after the input that is ready: every read sent while that input is
             // handled goes out with this one.
-            loop.execute(this::sendTurnReads);
+            try {
+                loop.execute(this::sendTurnReads);
+            } catch (RejectedExecutionException e) {
+                return Future.failedFuture(unavailable(name + ": event loop shut down", e));
+            }
+            turnReads = new ArrayList<>();
+            turnReaders = new ArrayList<>();
         }
         Promise<List<Response>> answers = Promise.promise();
         turnReaders.add(new TurnReader(turnReads.size(), reads.size(), answers));
