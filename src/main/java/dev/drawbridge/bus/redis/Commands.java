@@ -16,17 +16,11 @@ interface Commands {
     Future<Response> sendRaw(Request request);
 
     /**
-     * Sends commands in one write, to be answered together; fails as a whole, with a
-     * {@link dev.drawbridge.bus.BusUnavailableException}, when any of them fails. For commands
-     * that read: one failing says nothing of whether the others ran.
-     */
-    Future<List<Response>> batch(List<Request> requests);
-
-    /**
      * Sends read-only commands with the other reads sent from the same event loop in the same turn
      * of it, all in one write once the turn's input is handled: a busy node then writes its
-     * relays' authorizations to Redis once per turn rather than once per relay. Fails like
-     * {@link #batch}, as a whole: only for reads, which fail together when Redis does.
+     * relays' authorizations to Redis once per turn rather than once per relay. The turn fails as a
+     * whole when any of its reads fails, with a {@link dev.drawbridge.bus.BusUnavailableException}:
+     * only for reads, which fail together when Redis does.
      */
     Future<List<Response>> readTogether(List<Request> reads);
 }

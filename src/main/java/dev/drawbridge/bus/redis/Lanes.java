@@ -58,11 +58,6 @@ final class Lanes implements Commands {
     }
 
     @Override
-    public Future<List<Response>> batch(List<Request> requests) {
-        return current().commands().batch(requests);
-    }
-
-    @Override
     public Future<List<Response>> readTogether(List<Request> reads) {
         return current().commands().readTogether(reads);
     }

@@ -107,23 +107,28 @@ final class Link implements Commands {
         if (c == null) {
             return Future.failedFuture(unavailable(name + " connection is down", null));
         }
-        Promise<Response> answer = Promise.promise();
-        pending.add(new Pending(System.nanoTime() + settings.commandTimeout().toNanos(), answer));
+        Promise<Response> answer = dueInTime();
         c.send(request).onComplete(answer::tryComplete, answer::tryFail);
         return answer.future();
     }
 
-    @Override
-    public Future<List<Response>> batch(List<Request> requests) {
+    /** A promise that the sweep fails once the command timeout has passed. */
+    private Promise<Response> dueInTime() {
+        Promise<Response> answer = Promise.promise();
+        pending.add(new Pending(System.nanoTime() + settings.commandTimeout().toNanos(), answer));
+        return answer;
+    }
+
+    /** Sends commands in one write, answered together; fails as a whole when any of them fails. */
+    private Future<List<Response>> batch(List<Request> requests) {
         RedisConnection c = connection;
         if (c == null) {
             return Future.failedFuture(unavailable(name + " connection is down", null));
         }
         Promise<List<Response>> answers = Promise.promise();
-        Promise<Response> due = Promise.promise();
-        pending.add(new Pending(System.nanoTime() + settings.commandTimeout().toNanos(), due));
-        due.future().onFailure(answers::tryFail);
         // The sweep fails the batch through due when its answers are overdue.
+        Promise<Response> due = dueInTime();
+        due.future().onFailure(answers::tryFail);
         c.batch(requests).onComplete(done -> {
             due.tryComplete();
             if (done.succeeded()) {

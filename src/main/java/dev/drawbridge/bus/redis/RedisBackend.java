@@ -54,8 +54,7 @@ public final class RedisBackend {
         // Redis knows this process by its incarnation, so that a process restarted under the same
         // node id never takes over (and hides from reaping) the peers of its previous life.
         this.leaseId = nodeId + "." + HexFormat.of().formatHex(randomBytes(4));
-        List<EventLoop> loops = new ArrayList<>();
-        ((VertxInternal) vertx).nettyEventLoopGroup().forEach(executor -> loops.add((EventLoop) executor));
+        List<EventLoop> loops = eventLoops(vertx);
         RedisOptions options = new RedisOptions()
                 .setConnectionString(redisUrl)
                 // Two connections per loop are ever in use; the rest is room for dropped ones still
@@ -179,6 +178,13 @@ public final class RedisBackend {
 
     private Future<Void> start() {
         return Future.all(links.stream().map(Link::start).toList()).compose(v -> liveness.start());
+    }
+
+    /** The event loops of {@code vertx}: the node holds a lane of two connections on each. */
+    static List<EventLoop> eventLoops(Vertx vertx) {
+        List<EventLoop> loops = new ArrayList<>();
+        ((VertxInternal) vertx).nettyEventLoopGroup().forEach(executor -> loops.add((EventLoop) executor));
+        return loops;
     }
 
     private static byte[] randomBytes(int n) {

@@ -3,7 +3,6 @@ package dev.drawbridge.bus.redis;
 import dev.drawbridge.testing.RedisServer;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -65,9 +64,7 @@ final class RedisNodes implements BeforeAllCallback, BeforeEachCallback, AfterEa
 
     /** The event loops of {@link #vertx()}: a node holds a lane of two Redis connections on each. */
     List<EventLoop> eventLoops() {
-        List<EventLoop> loops = new ArrayList<>();
-        ((VertxInternal) vertx).nettyEventLoopGroup().forEach(executor -> loops.add((EventLoop) executor));
-        return loops;
+        return RedisBackend.eventLoops(vertx);
     }
 
     /** A node of the cluster named {@code nodeId}, with the default settings. */
