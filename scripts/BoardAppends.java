@@ -1,0 +1,116 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A bounded loop of board appends against one node on loopback, for docs/BENCHMARKS.md
+ * ("Board storage"): the node's CPU (utime + stime from /proc) per appended record.
+ * Run by scripts/measure-boards; uses the JDK alone.
+ *
+ * <p>java scripts/BoardAppends.java URL NODE_PID RECORDS BATCH DATA_BYTES THREADS ROOMS
+ */
+public class BoardAppends {
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        long pid = Long.parseLong(args[1]);
+        int records = Integer.parseInt(args[2]);
+        int batch = Integer.parseInt(args[3]);
+        int dataBytes = Integer.parseInt(args[4]);
+        int threads = Integer.parseInt(args[5]);
+        int rooms = Integer.parseInt(args[6]);
+        SecureRandom random = new SecureRandom();
+        String run = Long.toString(System.nanoTime(), 36);
+        List<String> proofs = new ArrayList<>();
+        for (int i = 0; i < rooms; i++) {
+            byte[] proof = new byte[32];
+            random.nextBytes(proof);
+            proofs.add(Base64.getUrlEncoder().withoutPadding().encodeToString(proof));
+        }
+        int requests = records / batch;
+        // Bodies made before the clock starts: the client's own work is not the node's.
+        List<String> bodies = new ArrayList<>(requests);
+        for (int r = 0; r < requests; r++) {
+            StringBuilder body = new StringBuilder("{\"records\":[");
+            for (int i = 0; i < batch; i++) {
+                byte[] data = new byte[dataBytes];
+                random.nextBytes(data);
+                body.append(i == 0 ? "" : ",").append("{\"id\":\"").append(run).append('-').append(r).append('-').append(i)
+                        .append("\",\"data\":\"").append(Base64.getEncoder().encodeToString(data)).append("\"}");
+            }
+            bodies.add(body.append("]}").toString());
+        }
+        warmUp(url, proofs.getFirst(), run);
+        long cpuBefore = cpuMicros(pid);
+        long start = System.nanoTime();
+        AtomicLong next = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            done.add(pool.submit(() -> {
+                for (long r = next.getAndIncrement(); r < requests; r = next.getAndIncrement()) {
+                    int room = (int) (r % rooms);
+                    if (post(url + "/bench-" + run + "-" + room + "/board/records", proofs.get(room), bodies.get((int) r)) != 200) {
+                        failed.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long cpu = cpuMicros(pid) - cpuBefore;
+        System.out.printf("records=%d batch=%d data=%dB threads=%d rooms=%d failed=%d%n",
+                records, batch, dataBytes, threads, rooms, failed.get());
+        System.out.printf("wall=%.2fs  records/s=%.0f  requests/s=%.0f%n", seconds, records / seconds, requests / seconds);
+        System.out.printf("node CPU: %.2f s total, %.1f us per record, %.1f us per request%n",
+                cpu / 1e6, (double) cpu / records, (double) cpu / requests);
+        System.out.println("rooms: bench-" + run + "-0 .. bench-" + run + "-" + (rooms - 1));
+    }
+
+    private static void warmUp(String url, String proof, String run) throws Exception {
+        for (int i = 0; i < 2000; i++) {
+            post(url + "/warm-" + run + "/board/records", proof,
+                    "{\"records\":[{\"id\":\"w" + i + "\",\"data\":\"AAAA\"}]}");
+        }
+        HttpRequest delete = HttpRequest.newBuilder(URI.create(url + "/warm-" + run + "/board"))
+                .header("Board-Proof", proof).DELETE().build();
+        HTTP.send(delete, HttpResponse.BodyHandlers.discarding());
+    }
+
+    private static int post(String url, String proof, String body) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json").header("Board-Proof", proof)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** utime + stime of a process, in microseconds (clock ticks of 10 ms). */
+    private static long cpuMicros(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] rest = stat.substring(stat.lastIndexOf(')') + 2).strip().split("\\s+");
+        return (Long.parseLong(rest[11]) + Long.parseLong(rest[12])) * 10_000L;
+    }
+}
