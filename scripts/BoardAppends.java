@@ -55,7 +55,9 @@ public class BoardAppends {
             bodies.add(body.append("]}").toString());
         }
         warmUp(url, proofs.getFirst(), run);
+        baseline(url, pid, requests, threads);
         long cpuBefore = cpuMicros(pid);
+        long storeBefore = threadCpuMicros(pid, "drawbridge-stor");
         long start = System.nanoTime();
         AtomicLong next = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -78,16 +80,59 @@ public class BoardAppends {
         pool.shutdown();
         double seconds = (System.nanoTime() - start) / 1e9;
         long cpu = cpuMicros(pid) - cpuBefore;
+        long store = threadCpuMicros(pid, "drawbridge-stor") - storeBefore;
         System.out.printf("records=%d batch=%d data=%dB threads=%d rooms=%d failed=%d%n",
                 records, batch, dataBytes, threads, rooms, failed.get());
         System.out.printf("wall=%.2fs  records/s=%.0f  requests/s=%.0f%n", seconds, records / seconds, requests / seconds);
         System.out.printf("node CPU: %.2f s total, %.1f us per record, %.1f us per request%n",
                 cpu / 1e6, (double) cpu / records, (double) cpu / requests);
-        System.out.println("rooms: bench-" + run + "-0 .. bench-" + run + "-" + (rooms - 1));
+        if (store > 0) {
+            System.out.printf("  of it the SQLite thread: %.1f us per request%n", (double) store / requests);
+        }
+    }
+
+    /** The node's CPU per GET /healthz with the same number of requests and threads: the cost of a bare request here. */
+    private static void baseline(String url, long pid, int requests, int threads) throws Exception {
+        HttpRequest health = HttpRequest.newBuilder(URI.create(url + "/healthz")).timeout(Duration.ofSeconds(30)).build();
+        long before = cpuMicros(pid);
+        AtomicLong next = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            done.add(pool.submit(() -> {
+                for (long r = next.getAndIncrement(); r < requests; r = next.getAndIncrement()) {
+                    HTTP.send(health, HttpResponse.BodyHandlers.discarding());
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        System.out.printf("baseline: node CPU %.1f us per GET /healthz (%d requests, %d threads)%n",
+                (double) (cpuMicros(pid) - before) / requests, requests, threads);
+    }
+
+    /** CPU of the process' threads named {@code name} (as /proc shows it: 15 characters at most). */
+    private static long threadCpuMicros(long pid, String name) throws Exception {
+        long total = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals(name)) {
+                        total += ticks(Files.readString(task.resolve("stat")));
+                    }
+                } catch (java.io.IOException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return total;
     }
 
     private static void warmUp(String url, String proof, String run) throws Exception {
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 5000; i++) {
             post(url + "/warm-" + run + "/board/records", proof,
                     "{\"records\":[{\"id\":\"w" + i + "\",\"data\":\"AAAA\"}]}");
         }
@@ -109,7 +154,10 @@ public class BoardAppends {
 
     /** utime + stime of a process, in microseconds (clock ticks of 10 ms). */
     private static long cpuMicros(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return ticks(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    private static long ticks(String stat) {
         String[] rest = stat.substring(stat.lastIndexOf(')') + 2).strip().split("\\s+");
         return (Long.parseLong(rest[11]) + Long.parseLong(rest[12])) * 10_000L;
     }
