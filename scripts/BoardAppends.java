@@ -49,7 +49,10 @@ public class BoardAppends {
             for (int i = 0; i < batch; i++) {
                 byte[] data = new byte[dataBytes];
                 random.nextBytes(data);
-                body.append(i == 0 ? "" : ",").append("{\"id\":\"").append(run).append('-').append(r).append('-').append(i)
+                // Ids as the app makes them: opaque, 16 random bytes in base64url (22 characters).
+                byte[] id = new byte[16];
+                random.nextBytes(id);
+                body.append(i == 0 ? "" : ",").append("{\"id\":\"").append(Base64.getUrlEncoder().withoutPadding().encodeToString(id))
                         .append("\",\"data\":\"").append(Base64.getEncoder().encodeToString(data)).append("\"}");
             }
             bodies.add(body.append("]}").toString());
