@@ -53,7 +53,7 @@ final class BoardRoutes {
         // A body holds at most the room's cap in base64 (4/3), plus the JSON around each record.
         long recordsLimit = base64Length(maxBytes) + (long) MAX_RECORDS * RECORD_OVERHEAD;
         long snapshotLimit = base64Length(maxBytes) + RECORD_OVERHEAD;
-        router.get("/:roomId/board").handler(this::read).failureHandler(BoardRoutes::bodyTooLarge);
+        router.get("/:roomId/board").handler(this::read);
         router.post("/:roomId/board/records").handler(BodyHandler.create(false).setBodyLimit(recordsLimit))
                 .handler(this::append).failureHandler(BoardRoutes::bodyTooLarge);
         router.put("/:roomId/board/snapshot").handler(BodyHandler.create(false).setBodyLimit(snapshotLimit))

@@ -26,11 +26,13 @@ public final class NodeProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final int port;
+    private final Path ownDataDir;
 
-    private NodeProcess(String name, Process process, int port) {
+    private NodeProcess(String name, Process process, int port, Path ownDataDir) {
         this.name = name;
         this.process = process;
         this.port = port;
+        this.ownDataDir = ownDataDir;
     }
 
     /**
@@ -44,8 +46,9 @@ public final class NodeProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m", "-jar", JAR.toString(),
                 "--host", "127.0.0.1", "--port", "0", "--token-secret", TestNode.SECRET, "--node-id", name));
-        if (!List.of(flags).contains("--data-dir")) {
-            command.addAll(List.of("--data-dir", TestNode.freshDataDir().toString()));
+        Path ownDataDir = List.of(flags).contains("--data-dir") ? null : TestNode.freshDataDir();
+        if (ownDataDir != null) {
+            command.addAll(List.of("--data-dir", ownDataDir.toString()));
         }
         command.addAll(List.of(flags));
         try {
@@ -56,7 +59,7 @@ public final class NodeProcess implements AutoCloseable {
             pump.setDaemon(true);
             pump.start();
             int listening = port.get(30, TimeUnit.SECONDS);
-            return new NodeProcess(name, process, listening);
+            return new NodeProcess(name, process, listening, ownDataDir);
         } catch (Exception e) {
             throw new IllegalStateException("node " + name + " did not start (see target/nodes/" + name + ".log)", e);
         }
@@ -103,6 +106,9 @@ public final class NodeProcess implements AutoCloseable {
     public void close() {
         if (process.isAlive()) {
             kill();
+        }
+        if (ownDataDir != null) {
+            TestNode.deleteTree(ownDataDir);
         }
     }
 

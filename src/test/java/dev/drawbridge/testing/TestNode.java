@@ -12,8 +12,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A real node in this process, on the embedded bus, listening on a free loopback port. Either
@@ -25,9 +27,11 @@ public final class TestNode implements AutoCloseable {
     public static final String SECRET = "drawbridge-test-secret-of-at-least-32-bytes";
 
     private final Drawbridge node;
+    private final Path ownDataDir;
 
-    private TestNode(Drawbridge node) {
+    private TestNode(Drawbridge node, Path ownDataDir) {
         this.node = node;
+        this.ownDataDir = ownDataDir;
     }
 
     /**
@@ -36,12 +40,13 @@ public final class TestNode implements AutoCloseable {
      */
     public static TestNode start(String... flags) {
         List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--token-secret", SECRET));
-        if (!List.of(flags).contains("--data-dir")) {
-            args.addAll(List.of("--data-dir", freshDataDir().toString()));
+        Path ownDataDir = List.of(flags).contains("--data-dir") ? null : freshDataDir();
+        if (ownDataDir != null) {
+            args.addAll(List.of("--data-dir", ownDataDir.toString()));
         }
         args.addAll(List.of(flags));
         Config config = Config.parse(args.toArray(String[]::new), Map.of());
-        return new TestNode(Drawbridge.start(config).await());
+        return new TestNode(Drawbridge.start(config).await(), ownDataDir);
     }
 
     /** A new empty folder for a node's boards, under the system's temporary folder. */
@@ -64,6 +69,20 @@ public final class TestNode implements AutoCloseable {
     @Override
     public void close() {
         node.stop().await();
+        if (ownDataDir != null) {
+            deleteTree(ownDataDir);
+        }
+    }
+
+    /** Deletes a folder and everything in it. */
+    public static void deleteTree(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A node started before a test class's first test and stopped after its last. */
