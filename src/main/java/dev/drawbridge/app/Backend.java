@@ -5,6 +5,8 @@ import dev.drawbridge.bus.Rooms;
 import dev.drawbridge.bus.local.LocalBus;
 import dev.drawbridge.bus.local.LocalRooms;
 import dev.drawbridge.bus.redis.RedisBackend;
+import dev.drawbridge.store.Boards;
+import dev.drawbridge.store.sqlite.SqliteBoards;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -14,11 +16,12 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The shared parts a node runs on: delivery, membership, whether they can serve, and word that the
- * shared store forgot this node's memberships. The one place that decides between running alone
- * and running as one of several nodes.
+ * The shared parts a node runs on: delivery, membership, the stored boards, whether they can
+ * serve, and word that the shared store forgot this node's memberships. The one place that decides
+ * between running alone (in-process bus, boards on local disk) and running as one of several nodes
+ * (everything in Redis).
  */
-record Backend(Bus bus, Rooms rooms, Supplier<Future<Void>> readiness, Supplier<Future<Void>> close,
+record Backend(Bus bus, Rooms rooms, Boards boards, Supplier<Future<Void>> readiness, Supplier<Future<Void>> close,
                Consumer<Runnable> onMembershipLost) {
     private static final Logger log = LoggerFactory.getLogger(Backend.class);
 
@@ -26,14 +29,21 @@ record Backend(Bus bus, Rooms rooms, Supplier<Future<Void>> readiness, Supplier<
         if (config.redisUrl().isPresent()) {
             String url = config.redisUrl().get();
             log.info("REDIS_URL is set: node {} routes through Redis at {}", nodeId, redacted(url));
-            return RedisBackend.connect(vertx, url, nodeId).map(redis -> new Backend(
-                    redis.bus(), redis.rooms(), redis::ping, redis::close, redis::onLeaseLost));
+            return RedisBackend.connect(vertx, url, nodeId).compose(redis ->
+                    SqliteBoards.open(vertx, config.dataDir(), limits(config)).map(boards -> new Backend(
+                    redis.bus(), redis.rooms(), boards, redis::ping,
+                    () -> Future.all(boards.close(), redis.close()).mapEmpty(), redis::onLeaseLost)));
         }
-        log.info("no REDIS_URL: running alone on the in-process bus");
+        log.info("no REDIS_URL: running alone on the in-process bus, boards in {}", config.dataDir().toAbsolutePath());
         Bus bus = new LocalBus();
         Rooms rooms = new LocalRooms();
-        return Future.succeededFuture(new Backend(bus, rooms, Future::succeededFuture,
-                () -> Future.all(rooms.close(), bus.close()).mapEmpty(), listener -> { }));
+        return SqliteBoards.open(vertx, config.dataDir(), limits(config)).map(boards -> new Backend(
+                bus, rooms, boards, Future::succeededFuture,
+                () -> Future.all(rooms.close(), bus.close(), boards.close()).mapEmpty(), listener -> { }));
+    }
+
+    private static Boards.Limits limits(Config config) {
+        return new Boards.Limits(config.boardMaxBytes(), config.boardMaxRecord(), config.boardRetention());
     }
 
     /** The URL without its password, for the log. */

@@ -3,6 +3,7 @@ package dev.drawbridge.app;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +30,11 @@ public record Config(
         int streamBufferBytes,
         JsonArray iceServers,
         int eventLoops,
-        String transport) {
+        String transport,
+        Path dataDir,
+        long boardMaxBytes,
+        int boardMaxRecord,
+        Duration boardRetention) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -51,7 +56,13 @@ public record Config(
             new Setting("ice-servers", "ICE_SERVERS", "[]", "JSON array of RTCIceServer objects the browsers get from /config"),
             new Setting("event-loops", "EVENT_LOOPS", "0", "event loops, each with its own pair of Redis connections (0: one per core)"),
             new Setting("transport", "TRANSPORT", "auto",
-                    "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"));
+                    "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"),
+            new Setting("data-dir", "DATA_DIR", "./data",
+                    "folder of the embedded board database, created on first start (unused with REDIS_URL)"),
+            new Setting("board-max-bytes", "BOARD_MAX_BYTES", "16777216", "most bytes one room's stored board holds"),
+            new Setting("board-max-record", "BOARD_MAX_RECORD", "65536", "most bytes of one stored record"),
+            new Setting("board-retention", "BOARD_RETENTION", "30d",
+                    "a board nobody read or wrote for this long is deleted (0: kept forever)"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -105,7 +116,11 @@ public record Config(
                 number(values, "stream-buffer", 1024, 256 * 1024 * 1024),
                 iceServers(values.get("ice-servers")),
                 number(values, "event-loops", 0, 256),
-                oneOf(values, "transport", TRANSPORTS));
+                oneOf(values, "transport", TRANSPORTS),
+                Path.of(values.get("data-dir").strip()),
+                number(values, "board-max-bytes", 1, 1 << 30),
+                boardMaxRecord(values),
+                values.get("board-retention").strip().equals("0") ? Duration.ZERO : duration(values, "board-retention"));
     }
 
     /** The text of {@code --help}. */
@@ -115,7 +130,7 @@ public record Config(
 
                 Usage: java -jar drawbridge.jar [--setting value ...]
                 Each setting can also come from the environment variable named beside it.
-                Durations take ms, s, m or h (plain numbers are seconds).
+                Durations take ms, s, m, h or d (plain numbers are seconds).
 
                 """);
         List<String> rows = new ArrayList<>();
@@ -129,7 +144,14 @@ public record Config(
     /** The same configuration with another listening address and port. */
     public Config listening(String host, int port) {
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
-                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport);
+                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
+                dataDir, boardMaxBytes, boardMaxRecord, boardRetention);
+    }
+
+    /** A record cannot be larger than the board that holds it. */
+    private static int boardMaxRecord(Map<String, String> values) {
+        int maxBytes = number(values, "board-max-bytes", 1, 1 << 30);
+        return number(values, "board-max-record", 1, maxBytes);
     }
 
     private static Optional<String> optional(String value) {
@@ -166,6 +188,8 @@ public record Config(
                 value = Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
             } else if (text.endsWith("h")) {
                 value = Duration.ofHours(Long.parseLong(text.substring(0, text.length() - 1)));
+            } else if (text.endsWith("d")) {
+                value = Duration.ofDays(Long.parseLong(text.substring(0, text.length() - 1)));
             } else {
                 value = Duration.ofSeconds(Long.parseLong(text));
             }
@@ -173,7 +197,7 @@ public record Config(
                 throw new IllegalArgumentException();
             }
             return value;
-        }, "a positive duration such as 500ms, 10s, 5m or 1h");
+        }, "a positive duration such as 500ms, 10s, 5m, 1h or 30d");
     }
 
     private static JsonArray iceServers(String text) {

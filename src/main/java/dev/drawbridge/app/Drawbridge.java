@@ -77,7 +77,7 @@ public final class Drawbridge {
                 .compose(backend -> {
                     Signaling signaling = new Signaling(backend.bus(), backend.rooms(), config.maxRoomSize(), metrics);
                     backend.onMembershipLost().accept(() -> signaling.resyncAll("membership lost"));
-                    Api api = new Api(vertx, signaling, tokens,
+                    Api api = new Api(vertx, signaling, backend.boards(), tokens,
                             new Api.Settings(config.maxBodyBytes(), config.pingInterval().toMillis(),
                                     config.streamBufferBytes(), config.iceServers()),
                             metrics, backend.readiness(), page());

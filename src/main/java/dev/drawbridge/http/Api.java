@@ -7,6 +7,8 @@ import dev.drawbridge.bus.Peer;
 import dev.drawbridge.signal.Identifiers;
 import dev.drawbridge.signal.JoinResult;
 import dev.drawbridge.signal.Signaling;
+import dev.drawbridge.store.Boards;
+import dev.drawbridge.store.StoreUnavailableException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,6 +43,7 @@ public final class Api {
 
     private final Vertx vertx;
     private final Signaling signaling;
+    private final Boards boards;
     private final Tokens tokens;
     private final Settings settings;
     private final PrometheusMeterRegistry metrics;
@@ -49,10 +52,11 @@ public final class Api {
     private static final Buffer SERVICE_WORKER = resource("web/sw.js");
     private final Buffer page;
 
-    public Api(Vertx vertx, Signaling signaling, Tokens tokens, Settings settings,
+    public Api(Vertx vertx, Signaling signaling, Boards boards, Tokens tokens, Settings settings,
                PrometheusMeterRegistry metrics, Supplier<Future<Void>> readiness, Buffer page) {
         this.vertx = vertx;
         this.signaling = signaling;
+        this.boards = boards;
         this.tokens = tokens;
         this.settings = settings;
         this.metrics = metrics;
@@ -93,6 +97,7 @@ public final class Api {
                 .setStatusCode(301).putHeader("Location", "/assets/icon.svg").end());
         router.get("/").handler(ctx -> ctx.response()
                 .setStatusCode(302).putHeader("Location", "/" + newRoomId() + "#new").end()); // the app makes the key
+        new BoardRoutes(boards).mount(router);
         router.get("/:roomId").handler(this::page);
         router.post("/:roomId/join").handler(body).handler(auth).handler(this::join);
         router.post("/:roomId/leave").handler(body).handler(auth).handler(this::leave);
@@ -243,6 +248,9 @@ public final class Api {
         } else if (failure instanceof BusUnavailableException) {
             ctx.response().putHeader("Retry-After", "1");
             ApiError.send(ctx, 503, "unavailable", "the service cannot reach its message bus; retry shortly");
+        } else if (failure instanceof StoreUnavailableException) {
+            ctx.response().putHeader("Retry-After", "1");
+            ApiError.send(ctx, 503, "unavailable", "the service cannot reach its board storage; retry shortly");
         } else if (ctx.statusCode() == 413) {
             ApiError.send(ctx, 413, "body_too_large", "the body is larger than " + settings.maxBodyBytes() + " bytes");
         } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
@@ -253,7 +261,7 @@ public final class Api {
         }
     }
 
-    private static String roomId(RoutingContext ctx) {
+    static String roomId(RoutingContext ctx) {
         String roomId = ctx.pathParam("roomId");
         if (!Identifiers.isRoomId(roomId)) {
             throw new ApiError(400, "invalid_room_id", "a room id matches [A-Za-z0-9_-]{1,64}");
@@ -261,7 +269,7 @@ public final class Api {
         return roomId;
     }
 
-    private static JsonObject jsonObject(RoutingContext ctx) {
+    static JsonObject jsonObject(RoutingContext ctx) {
         try {
             Object value = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
             if (value instanceof JsonObject object) {
@@ -273,7 +281,7 @@ public final class Api {
         throw new ApiError(400, "invalid_json", "the body must be a JSON object");
     }
 
-    private static void json(RoutingContext ctx, int status, JsonObject body) {
+    static void json(RoutingContext ctx, int status, JsonObject body) {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
     }
 

@@ -33,7 +33,10 @@ public final class NodeProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts a node on a free loopback port; {@code flags} are its settings. Waits until it listens. */
+    /**
+     * Starts a node on a free loopback port; {@code flags} are its settings (without {@code --data-dir}
+     * a fresh temporary folder). Waits until it listens.
+     */
     public static NodeProcess start(String name, String... flags) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: these tests run after `mvn package`");
@@ -41,6 +44,9 @@ public final class NodeProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m", "-jar", JAR.toString(),
                 "--host", "127.0.0.1", "--port", "0", "--token-secret", TestNode.SECRET, "--node-id", name));
+        if (!List.of(flags).contains("--data-dir")) {
+            command.addAll(List.of("--data-dir", TestNode.freshDataDir().toString()));
+        }
         command.addAll(List.of(flags));
         try {
             Path log = Files.createDirectories(Path.of("target", "nodes")).resolve(name + ".log");

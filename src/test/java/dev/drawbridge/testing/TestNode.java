@@ -7,6 +7,10 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +30,27 @@ public final class TestNode implements AutoCloseable {
         this.node = node;
     }
 
-    /** Starts a node; {@code flags} are command-line settings such as {@code "--max-room-size", "3"}. */
+    /**
+     * Starts a node; {@code flags} are command-line settings such as {@code "--max-room-size", "3"}.
+     * Without {@code --data-dir} its boards go to a fresh temporary folder.
+     */
     public static TestNode start(String... flags) {
         List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--token-secret", SECRET));
+        if (!List.of(flags).contains("--data-dir")) {
+            args.addAll(List.of("--data-dir", freshDataDir().toString()));
+        }
         args.addAll(List.of(flags));
         Config config = Config.parse(args.toArray(String[]::new), Map.of());
         return new TestNode(Drawbridge.start(config).await());
+    }
+
+    /** A new empty folder for a node's boards, under the system's temporary folder. */
+    public static Path freshDataDir() {
+        try {
+            return Files.createTempDirectory("drawbridge-data-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public String baseUrl() {

@@ -1,0 +1,240 @@
+package dev.drawbridge.http;
+
+import dev.drawbridge.store.Boards;
+import dev.drawbridge.store.Boards.AppendResult;
+import dev.drawbridge.store.Boards.ReadResult;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The board routes of docs/STORAGE.md: a room's stored, encrypted log, for whoever proves the
+ * room's key with {@code Board-Proof}. Each handler validates, calls one {@link Boards} method and
+ * maps its result; sizes, authorization and atomicity are the store's.
+ */
+final class BoardRoutes {
+    static final String PROOF_HEADER = "Board-Proof";
+    static final int MAX_LIMIT = 10_000;
+    static final int MAX_RECORDS = 1_000;
+    private static final Pattern PROOF = Pattern.compile("[A-Za-z0-9_-]{43}");
+    private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/_-]*={0,2}");
+    /** A record's JSON around its data: {"id":"<64>","data":""}, with room to spare. */
+    private static final int RECORD_OVERHEAD = 128;
+
+    private final Boards boards;
+
+    BoardRoutes(Boards boards) {
+        this.boards = boards;
+    }
+
+    /** Adds the routes; call before any catch-all route. */
+    void mount(Router router) {
+        long maxBytes = boards.limits().maxBoardBytes();
+        // A body holds at most the room's cap in base64 (4/3), plus the JSON around each record.
+        long recordsLimit = base64Length(maxBytes) + (long) MAX_RECORDS * RECORD_OVERHEAD;
+        long snapshotLimit = base64Length(maxBytes) + RECORD_OVERHEAD;
+        router.get("/:roomId/board").handler(this::read).failureHandler(BoardRoutes::bodyTooLarge);
+        router.post("/:roomId/board/records").handler(BodyHandler.create(false).setBodyLimit(recordsLimit))
+                .handler(this::append).failureHandler(BoardRoutes::bodyTooLarge);
+        router.put("/:roomId/board/snapshot").handler(BodyHandler.create(false).setBodyLimit(snapshotLimit))
+                .handler(this::snapshot).failureHandler(BoardRoutes::bodyTooLarge);
+        router.delete("/:roomId/board").handler(this::delete);
+    }
+
+    /** GET /:roomId/board?after=&limit= */
+    private void read(RoutingContext ctx) {
+        String roomId = Api.roomId(ctx);
+        byte[] proof = proofHash(ctx);
+        long after = query(ctx, "after", 0, 0, Long.MAX_VALUE);
+        int limit = (int) Math.min(MAX_LIMIT, query(ctx, "limit", MAX_LIMIT, 1, Long.MAX_VALUE));
+        answer(ctx, boards.read(roomId, proof, after, limit), (ReadResult result) -> {
+            switch (result) {
+                case Boards.Board board -> {
+                    JsonArray records = new JsonArray();
+                    board.records().forEach(r -> records.add(new JsonObject()
+                            .put("seq", r.seq()).put("id", r.id()).put("data", encode(r.data()))));
+                    Api.json(ctx, 200, new JsonObject()
+                            .put("head", board.head())
+                            .put("bytes", board.bytes())
+                            .put("snapshot", board.snapshot()
+                                    .map(s -> new JsonObject().put("upTo", s.upTo()).put("data", encode(s.data())))
+                                    .orElse(null))
+                            .put("records", records)
+                            .put("more", board.more()));
+                }
+                case Boards.NoBoard none -> noBoard(ctx, roomId);
+                case Boards.WrongProof wrong -> wrongProof(ctx);
+            }
+        });
+    }
+
+    /** POST /:roomId/board/records {"records": [{"id", "data"}, ...]} */
+    private void append(RoutingContext ctx) {
+        String roomId = Api.roomId(ctx);
+        byte[] proof = proofHash(ctx);
+        Object list = Api.jsonObject(ctx).getValue("records");
+        if (!(list instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_RECORDS) {
+            throw new ApiError(400, "invalid_record", "the body must be {\"records\": [...]} with 1 to "
+                    + MAX_RECORDS + " records");
+        }
+        List<Boards.Record> records = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            if (!(array.getValue(i) instanceof JsonObject record)
+                    || !(record.getValue("id") instanceof String id) || !RECORD_ID.matcher(id).matches()) {
+                throw new ApiError(400, "invalid_record", "record " + i + " needs an id matching [A-Za-z0-9_-]{1,64}");
+            }
+            records.add(new Boards.Record(id, data(record.getValue("data"), "invalid_record", "record " + i)));
+        }
+        answer(ctx, boards.append(roomId, proof, records), (AppendResult result) -> {
+            switch (result) {
+                case Boards.Appended appended -> {
+                    JsonArray seqs = new JsonArray();
+                    appended.seqs().forEach(seqs::add);
+                    Api.json(ctx, 200, new JsonObject().put("head", appended.head()).put("bytes", appended.bytes())
+                            .put("stored", appended.stored()).put("seqs", seqs));
+                }
+                case Boards.WrongProof wrong -> wrongProof(ctx);
+                case Boards.BoardFull full -> boardFull(ctx, full);
+                case Boards.RecordTooLarge large -> ApiError.send(ctx, 413, "record_too_large",
+                        "record " + large.index() + " holds " + large.size() + " bytes; one record holds at most "
+                                + large.max());
+            }
+        });
+    }
+
+    /** PUT /:roomId/board/snapshot {"upTo", "data"} */
+    private void snapshot(RoutingContext ctx) {
+        String roomId = Api.roomId(ctx);
+        byte[] proof = proofHash(ctx);
+        JsonObject body = Api.jsonObject(ctx);
+        if (!(body.getValue("upTo") instanceof Number upTo) || upTo.doubleValue() != Math.rint(upTo.doubleValue())
+                || upTo.longValue() < 0) {
+            throw new ApiError(400, "invalid_snapshot", "upTo must be a whole number, the seq the snapshot stands for");
+        }
+        byte[] data = data(body.getValue("data"), "invalid_snapshot", "the snapshot");
+        answer(ctx, boards.snapshot(roomId, proof, upTo.longValue(), data), result -> {
+            switch (result) {
+                case Boards.Snapshotted done ->
+                        Api.json(ctx, 200, new JsonObject().put("head", done.head()).put("bytes", done.bytes()));
+                case Boards.NoBoard none -> noBoard(ctx, roomId);
+                case Boards.WrongProof wrong -> wrongProof(ctx);
+                case Boards.BoardFull full -> boardFull(ctx, full);
+                case Boards.StaleSnapshot stale -> ApiError.send(ctx, 409, "stale_snapshot",
+                        "upTo " + stale.upTo() + " must be above the current snapshot's " + stale.snapshotUpTo()
+                                + " and at most the head " + stale.head());
+            }
+        });
+    }
+
+    /** DELETE /:roomId/board */
+    private void delete(RoutingContext ctx) {
+        String roomId = Api.roomId(ctx);
+        byte[] proof = proofHash(ctx);
+        answer(ctx, boards.delete(roomId, proof), result -> {
+            switch (result) {
+                case Boards.Deleted deleted -> Api.json(ctx, 200, new JsonObject().put("deleted", true));
+                case Boards.NoBoard none -> noBoard(ctx, roomId);
+                case Boards.WrongProof wrong -> wrongProof(ctx);
+            }
+        });
+    }
+
+    private static <T> void answer(RoutingContext ctx, Future<T> result, Consumer<T> map) {
+        result.onComplete(done -> {
+            if (done.failed()) {
+                ctx.fail(done.cause());
+            } else {
+                map.accept(done.result());
+            }
+        });
+    }
+
+    /** The SHA-256 of the {@code Board-Proof} header's 32 bytes: what the store compares. */
+    private static byte[] proofHash(RoutingContext ctx) {
+        String header = ctx.request().getHeader(PROOF_HEADER);
+        if (header == null || header.isEmpty()) {
+            throw new ApiError(401, "missing_proof", "this request needs the room key's proof in " + PROOF_HEADER);
+        }
+        if (!PROOF.matcher(header).matches()) {
+            throw new ApiError(400, "invalid_proof", PROOF_HEADER + " must be 32 bytes in base64url without padding");
+        }
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(Base64.getUrlDecoder().decode(header));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] data(Object value, String code, String what) {
+        if (value instanceof String text && !text.isEmpty() && BASE64.matcher(text).matches()) {
+            try {
+                byte[] bytes = Base64.getDecoder().decode(text.replace('-', '+').replace('_', '/'));
+                if (bytes.length > 0) {
+                    return bytes;
+                }
+            } catch (IllegalArgumentException e) {
+                // falls through to the refusal
+            }
+        }
+        throw new ApiError(400, code, what + " needs data: at least one byte in base64");
+    }
+
+    private static long query(RoutingContext ctx, String name, long fallback, long min, long max) {
+        String text = ctx.request().getParam(name);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            long value = Long.parseLong(text);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the refusal
+        }
+        throw new ApiError(400, "invalid_query", name + " must be a whole number of at least " + min);
+    }
+
+
+    private static void bodyTooLarge(RoutingContext ctx) {
+        if (ctx.failure() == null && ctx.statusCode() == 413) {
+            ApiError.send(ctx, 413, "board_full", "the body is larger than a board may hold");
+        } else {
+            ctx.next();
+        }
+    }
+
+    private static void noBoard(RoutingContext ctx, String roomId) {
+        ApiError.send(ctx, 404, "no_board", "room " + roomId + " has no stored board");
+    }
+
+    private static void wrongProof(RoutingContext ctx) {
+        ApiError.send(ctx, 403, "wrong_proof", "this board was created with another room key");
+    }
+
+    private static void boardFull(RoutingContext ctx, Boards.BoardFull full) {
+        ApiError.send(ctx, 413, "board_full", "the board would hold " + full.wouldHold()
+                + " bytes, more than its cap of " + full.max() + "; compact it (a snapshot) or start a new board");
+    }
+
+    private static String encode(byte[] data) {
+        return Base64.getEncoder().encodeToString(data);
+    }
+
+    private static long base64Length(long bytes) {
+        return (bytes + 2) / 3 * 4;
+    }
+
+}
