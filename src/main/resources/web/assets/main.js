@@ -47,7 +47,7 @@ async function start() {
   let fragment = location.hash.slice(1);
   if (fragment === 'new') {
     fragment = newRoomKey();
-    history.replaceState(null, '', `${location.pathname}${location.search}#${fragment}`);
+    window.history.replaceState(null, '', `${location.pathname}${location.search}#${fragment}`);
   }
   const sealed = fragment !== '';
   let key = null;

@@ -115,6 +115,12 @@ record SavedBoard(String baseUrl, String roomId, String key) {
         return new JsonObject(response.body());
     }
 
+    /** Base64 of either alphabet, padded or not. */
+    static byte[] decode(String data) {
+        return Base64.getDecoder().decode(data.replace('-', '+').replace('_', '/').replace("=", "")
+                + "==".substring(0, (4 - data.replace("=", "").length() % 4) % 4));
+    }
+
     /** True when {@code haystack} holds {@code text}, as is or base64-encoded (either alphabet, any alignment). */
     static boolean holds(byte[] haystack, String text) {
         String latin = new String(haystack, StandardCharsets.ISO_8859_1);
