@@ -115,6 +115,23 @@ record SavedBoard(String baseUrl, String roomId, String key) {
         return new JsonObject(response.body());
     }
 
+    /** A fresh data folder for a test node, removed when the JVM exits. */
+    static Path tempDataDir() {
+        try {
+            Path dir = Files.createTempDirectory("drawbridge-boards-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                } catch (IOException e) {
+                    // left in the temp folder
+                }
+            }));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Base64 of either alphabet, padded or not. */
     static byte[] decode(String data) {
         return Base64.getDecoder().decode(data.replace('-', '+').replace('_', '/').replace("=", "")

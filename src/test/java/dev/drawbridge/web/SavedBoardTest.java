@@ -25,18 +25,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SavedBoardTest extends BrowserTest {
     private static final String BLANK = "blank";
-    private final Path dataDir = tempDir();
+    private final Path dataDir = SavedBoard.tempDataDir();
 
     @Override
     protected String[] nodeFlags() {
         return new String[] {"--data-dir", dataDir.toString()};
-    }
-
-    @AfterAll
-    void removeDataDir() throws IOException {
-        try (var files = Files.walk(dataDir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
     }
 
     private BoardPage openSaved(SavedBoard board, String name, String... initScripts) {
@@ -239,13 +232,5 @@ class SavedBoardTest extends BrowserTest {
     private String blankHash() {
         BoardPage empty = open(newRoom(), "empty");
         return empty.canvasHash();
-    }
-
-    private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("drawbridge-saved-board-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
