@@ -6,6 +6,7 @@ import dev.drawbridge.bus.local.LocalBus;
 import dev.drawbridge.bus.local.LocalRooms;
 import dev.drawbridge.bus.redis.RedisBackend;
 import dev.drawbridge.store.Boards;
+import dev.drawbridge.store.redis.RedisBoards;
 import dev.drawbridge.store.sqlite.SqliteBoards;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,11 +29,10 @@ record Backend(Bus bus, Rooms rooms, Boards boards, Supplier<Future<Void>> readi
     static Future<Backend> connect(Vertx vertx, Config config, String nodeId) {
         if (config.redisUrl().isPresent()) {
             String url = config.redisUrl().get();
-            log.info("REDIS_URL is set: node {} routes through Redis at {}", nodeId, redacted(url));
-            return RedisBackend.connect(vertx, url, nodeId).compose(redis ->
-                    SqliteBoards.open(vertx, config.dataDir(), limits(config)).map(boards -> new Backend(
-                    redis.bus(), redis.rooms(), boards, redis::ping,
-                    () -> Future.all(boards.close(), redis.close()).mapEmpty(), redis::onLeaseLost)));
+            log.info("REDIS_URL is set: node {} routes through Redis at {}, boards in Redis too", nodeId, redacted(url));
+            return RedisBackend.connect(vertx, url, nodeId).map(redis -> new Backend(
+                    redis.bus(), redis.rooms(), new RedisBoards(redis.commands(), limits(config)), redis::ping,
+                    redis::close, redis::onLeaseLost));
         }
         log.info("no REDIS_URL: running alone on the in-process bus, boards in {}", config.dataDir().toAbsolutePath());
         Bus bus = new LocalBus();

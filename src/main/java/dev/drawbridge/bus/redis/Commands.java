@@ -6,8 +6,12 @@ import io.vertx.redis.client.Response;
 
 import java.util.List;
 
-/** Where commands go: one connection ({@link Link}), or the connection of the caller's event loop ({@link Lanes}). */
-interface Commands {
+/**
+ * Where commands go: one connection ({@link Link}), or the connection of the caller's event loop
+ * ({@link Lanes}). Public so that other parts kept in Redis (the boards of
+ * {@code dev.drawbridge.store.redis}) share the node's connections instead of opening their own.
+ */
+public interface Commands {
 
     /** Sends one command; every failure (down, dropped, timed out, error reply) is a {@link dev.drawbridge.bus.BusUnavailableException}. */
     Future<Response> send(Request request);

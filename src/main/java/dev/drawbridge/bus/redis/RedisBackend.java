@@ -122,8 +122,8 @@ public final class RedisBackend {
         return leaseId;
     }
 
-    /** Where this node's commands go. */
-    Commands commands() {
+    /** Where this node's commands go: its lanes, for the other parts kept in Redis (the boards). */
+    public Commands commands() {
         return lanes;
     }
 

@@ -1,6 +1,7 @@
 package dev.drawbridge.bus.redis;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -18,9 +19,10 @@ import java.util.stream.Collectors;
 /**
  * A Lua script from {@code src/main/resources/redis/}, run by its SHA-1 ({@code EVALSHA}) and sent
  * in full only when Redis does not know it (first use, or after Redis restarted and lost its cache).
- * Every script touches the keys of one hash-tag slot only.
+ * Every script touches the keys of one hash-tag slot only. Public for the other parts kept in Redis
+ * (the boards), which load their own scripts from the same folder.
  */
-record Script(String name, String source, String sha) {
+public record Script(String name, String source, String sha) {
 
     static final Script JOIN = load("join");
     static final Script LEAVE = load("leave");
@@ -34,6 +36,11 @@ record Script(String name, String source, String sha) {
     static final Script UNREGISTER = load("unregister");
 
     Future<Response> run(Commands link, List<String> keys, List<String> args) {
+        return runWith(link, keys, args.stream().map(Buffer::buffer).toList());
+    }
+
+    /** Runs the script with arguments that are bytes (binary-safe); fails as {@link #run} does. */
+    public Future<Response> runWith(Commands link, List<String> keys, List<Buffer> args) {
         return link.sendRaw(request(Command.EVALSHA, sha, keys, args))
                 .recover(t -> t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT")
                         ? link.sendRaw(request(Command.EVAL, source, keys, args))
@@ -47,18 +54,21 @@ record Script(String name, String source, String sha) {
      * sent behind it.
      */
     Future<Response> runInOrder(Commands link, List<String> keys, List<String> args) {
-        return link.send(request(Command.EVAL, source, keys, args));
+        return link.send(request(Command.EVAL, source, keys, args.stream().map(Buffer::buffer).toList()));
     }
 
-    private static Request request(Command command, String script, List<String> keys, List<String> args) {
+    private static Request request(Command command, String script, List<String> keys, List<Buffer> args) {
         Request request = Request.cmd(command).arg(script).arg(keys.size());
         keys.forEach(request::arg);
         args.forEach(request::arg);
         return request;
     }
 
-    /** The script {@code name}, after the shared {@code preludes} it starts with, in that order. */
-    private static Script load(String name, String... preludes) {
+    /**
+     * The script {@code src/main/resources/redis/<name>.lua}, after the shared {@code preludes} it
+     * starts with, in that order.
+     */
+    public static Script load(String name, String... preludes) {
         StringBuilder source = new StringBuilder();
         for (String prelude : preludes) {
             source.append(resource(prelude));
