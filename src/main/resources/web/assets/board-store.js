@@ -13,10 +13,14 @@
 //   'loading' | 'saving' | 'saved' | 'offline' | 'full' | 'refused' | 'deleted'
 
 const PAGE_LIMIT = 10_000;
+// A page that sees more records than this past the snapshot folds them into a new one: opening
+// a board then costs one decryption for the snapshot and at most about this many for the rest.
+const COMPACT_AFTER = 1000;
 const BATCH_ENTRIES = 200;
 const BATCH_BYTES = 256_000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+const WRITE_CHUNK = 2000;
 const DB_NAME = 'drawbridge';
 const ROWS = 'entries';
 
@@ -34,6 +38,7 @@ export class BoardStore extends EventTarget {
   #model;
   #compactAfter;
   #db = null;
+  #firstPage = null; // the first GET, sent while this device's copy is read
   #stored = new Map(); // entry id -> seq in storage (0: inside the snapshot)
   #localRows = new Map(); // record id -> entry id, of rows this device holds as stored
   #recordIds = new Map(); // entry id -> record id
@@ -55,13 +60,13 @@ export class BoardStore extends EventTarget {
   /**
    * @param {object} options {roomId, key: RoomKey, model: DrawingModel, compactAfter}
    */
-  constructor({ roomId, key, model, compactAfter = 2000 }) {
+  constructor({ roomId, key, model, compactAfter = COMPACT_AFTER }) {
     super();
     this.#roomId = roomId;
     this.#key = key;
     this.#model = model;
     this.#compactAfter = compactAfter;
-    model.addEventListener('change', ({ detail: { entry } }) => this.#onEntry(entry));
+    model.addEventListener('change', ({ detail: { entries } }) => this.#onEntries(entries));
     window.addEventListener('online', () => this.#retryNow());
   }
 
@@ -74,20 +79,23 @@ export class BoardStore extends EventTarget {
 
   /** Applies this device's copy of the board to the model. */
   async openLocal() {
+    this.#firstPage = this.#fetch('GET', `/board?after=0&limit=${PAGE_LIMIT}`); // meanwhile
+    this.#firstPage.catch(() => {});
     this.#db = await openDatabase().catch((e) => { console.warn('IndexedDB', e); return null; });
     if (!this.#db) return;
     const rows = await request(this.#db.transaction(ROWS).objectStore(ROWS).index('board').getAll(this.#key.localName));
+    for (const row of rows) {
+      if (row.rid) this.#recordIds.set(row.entry.id, row.rid);
+      if (row.stored) {
+        this.#stored.set(row.entry.id, row.seq ?? 0);
+        if (row.rid) this.#localRows.set(row.rid, row.entry.id);
+      } else {
+        this.#pending.set(row.entry.id, row.entry);
+      }
+    }
     this.#origin = 'local';
     try {
-      for (const row of rows) {
-        this.#recordIds.set(row.entry.id, row.rid);
-        if (row.stored) {
-          this.#stored.set(row.entry.id, row.seq ?? 0);
-          this.#localRows.set(row.rid, row.entry.id);
-        }
-        this.#model.receive(row.entry);
-        if (!row.stored) this.#pending.set(row.entry.id, row.entry);
-      }
+      this.#model.receiveAll(rows.map((row) => row.entry));
     } finally {
       this.#origin = null;
     }
@@ -135,11 +143,13 @@ export class BoardStore extends EventTarget {
 
   // --- entries --------------------------------------------------------------------
 
-  #onEntry(entry) {
+  #onEntries(entries) {
     if (this.#origin === 'local') return;
     const stored = this.#origin === 'server';
-    if (!stored) this.#pending.set(entry.id, entry);
-    this.#write(entry, stored, this.#stored.get(entry.id));
+    for (const entry of entries) {
+      if (!stored) this.#pending.set(entry.id, entry);
+      this.#write(entry, stored, this.#stored.get(entry.id));
+    }
     if (!stored) this.#pump();
   }
 
@@ -163,15 +173,19 @@ export class BoardStore extends EventTarget {
     });
   }
 
-  /** Writes the waiting rows, one transaction per batch, until none wait. */
+  /** Writes the waiting rows, a transaction per chunk, until none wait. */
   async #flush() {
-    await Promise.resolve(); // let the entries of this turn join the batch
+    // After the next frame (or 100 ms, for a hidden tab): the picture first, then the copy.
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, 100);
+      requestAnimationFrame(() => setTimeout(() => { clearTimeout(timer); resolve(); }, 0));
+    });
     while (this.#unwritten.length) {
-      const batch = this.#unwritten.splice(0);
+      const batch = this.#unwritten.splice(0, WRITE_CHUNK);
       try {
-        const rows = await Promise.all(batch.map(async ({ entry, stored, seq }) => ({
-          board: this.#key.localName, id: entry.id, rid: await this.#recordId(entry.id), entry, stored: stored ? 1 : 0, seq: seq ?? null,
-        })));
+        const rows = batch.map(({ entry, stored, seq }) => ({
+          board: this.#key.localName, id: entry.id, rid: this.#recordIds.get(entry.id) ?? null, entry, stored: stored ? 1 : 0, seq: seq ?? null,
+        }));
         const tx = this.#db.transaction(ROWS, 'readwrite');
         const store = tx.objectStore(ROWS);
         for (const row of rows) store.put(row);
@@ -210,7 +224,9 @@ export class BoardStore extends EventTarget {
   /** Reads records after `after`, every page; false when there is no board. */
   async #readFrom(after) {
     for (;;) {
-      const response = await this.#fetch('GET', `/board?after=${after}&limit=${PAGE_LIMIT}`);
+      const prefetched = after === 0 ? this.#firstPage : null;
+      this.#firstPage = null;
+      const response = await (prefetched ?? this.#fetch('GET', `/board?after=${after}&limit=${PAGE_LIMIT}`));
       if (response.status === 404) return false;
       if (!response.ok) throw await refusal(response);
       const page = await response.json();
@@ -219,7 +235,7 @@ export class BoardStore extends EventTarget {
       if (page.snapshot) {
         const entries = await this.#key.open('snapshot', page.snapshot.data).catch((e) => { console.warn('snapshot', e); return []; });
         this.#snapshotUpTo = page.snapshot.upTo;
-        this.#applyStored(entries.map((entry) => [entry, 0]));
+        this.#applyStored(entries.map((entry) => [entry, 0, null]));
         this.#readUpTo = Math.max(this.#readUpTo, page.snapshot.upTo);
       }
       const known = [];
@@ -230,7 +246,7 @@ export class BoardStore extends EventTarget {
       }
       for (const [entryId, seq] of known) this.#stored.set(entryId, seq);
       const opened = await Promise.all(unknown.map((record) => this.#key.open('record', record.data).then(
-        (entry) => [entry, record.seq],
+        (entry) => [entry, record.seq, record.id],
         () => null, // not sealed with this key: not drawn (a key holder wrote garbage)
       )));
       this.#applyStored(opened.filter(Boolean));
@@ -240,18 +256,18 @@ export class BoardStore extends EventTarget {
     }
   }
 
-  #applyStored(pairs) {
+  #applyStored(triples) {
+    const fresh = [];
+    for (const [entry, seq, recordId] of triples) {
+      if (typeof entry?.id !== 'string') continue;
+      this.#stored.set(entry.id, seq);
+      if (recordId) this.#recordIds.set(entry.id, recordId);
+      if (this.#pending.delete(entry.id) || this.#model.has(entry.id)) this.#markStored([entry]);
+      else fresh.push(entry);
+    }
     this.#origin = 'server';
     try {
-      for (const [entry, seq] of pairs) {
-        if (!entry?.id) continue;
-        this.#stored.set(entry.id, seq);
-        if (this.#pending.delete(entry.id) || this.#model.has(entry.id)) {
-          this.#markStored([entry]);
-        } else {
-          this.#model.receive(entry); // its `change` writes it to this device as stored
-        }
-      }
+      this.#model.receiveAll(fresh); // its `change` writes them to this device as stored
     } finally {
       this.#origin = null;
     }

@@ -43,6 +43,7 @@ async function start() {
     notice(message, { href: '/', text: 'Start a new board' });
   };
 
+  const configLoading = fetch('/config').then((r) => r.json()).catch(() => ({}));
   // The room key: `#new` (from GET /) asks for a fresh one; a link without a fragment is a plain room.
   let fragment = location.hash.slice(1);
   if (fragment === 'new') {
@@ -54,20 +55,27 @@ async function start() {
   if (sealed && isRoomKey(fragment)) key = await RoomKey.derive(roomId, fragment);
   registerServiceWorker();
 
-  const config = await fetch('/config').then((r) => r.json()).catch(() => ({}));
+  const config = await configLoading;
   const signaling = new SignalingClient({ username, events: MESH_EVENTS });
   signaling.addEventListener('status', (e) => {
     const labels = { connecting: 'Connecting…', open: 'Online', reconnecting: 'Reconnecting…', replaced: 'Opened elsewhere', closed: 'Offline' };
     status(labels[e.detail.status] ?? e.detail.status, e.detail.status);
   });
-  // A saved board opens offline too: then we author under a provisional id until the server
-  // gives us one (entries only need an author id that no one else uses).
-  let me = sealed ? await signaling.connect().catch(() => null) : await signaling.connect();
-  const online = me !== null;
-  me ??= { id: `local-${newRoomKey().slice(0, 16)}`, username };
-  if (!online) status('Offline', 'closed');
+  // A saved board loads while we connect, and opens offline too: until the server gives us our
+  // peer id we author under a provisional one (entries only need an author id no one else uses).
+  const connecting = sealed ? signaling.connect().catch(() => null) : Promise.resolve(await signaling.connect());
+  let me = { id: `local-${newRoomKey().slice(0, 16)}`, username };
 
   const model = new DrawingModel(me.id);
+  function becomeUser(user) {
+    // A new identity from the server: author under it from now on.
+    mesh.removeAll();
+    model.reassign(user.id);
+    history = new History(model);
+    presence.remove(me.id);
+    presence.upsert(user, 'self');
+    me = user;
+  }
   let history = new History(model);
   const mesh = new Mesh(signaling, { iceServers: config.iceServers ?? [], key });
   const tools = new Tools();
@@ -134,6 +142,10 @@ async function start() {
     }
   }
 
+  const user = await connecting;
+  const online = user !== null;
+  if (online) becomeUser(user); else status('Offline', 'closed');
+
   // --- the room ---------------------------------------------------------------------
 
   signaling.addEventListener('add-peer', ({ detail: { peer, roomId: room, offer } }) => {
@@ -149,15 +161,6 @@ async function start() {
     await signaling.leave(roomId).catch(() => {});
     await signaling.join(roomId).catch((e) => console.warn('rejoin', e));
   });
-  const becomeUser = (user) => {
-    // A new identity from the server: author under it from now on.
-    mesh.removeAll();
-    model.reassign(user.id);
-    history = new History(model);
-    presence.remove(me.id);
-    presence.upsert(user, 'self');
-    me = user;
-  };
   signaling.addEventListener('connected', ({ detail: { user, newIdentity } }) => {
     if (!newIdentity) return;
     becomeUser(user);
@@ -202,29 +205,6 @@ async function start() {
 
   window.addEventListener('pagehide', () => signaling.close());
 
-  const joinRoom = async () => {
-    try {
-      await signaling.join(roomId);
-      joined = true;
-      status('Online', 'open');
-    } catch (e) {
-      const message = e.code === 'room_full'
-        ? `This room is full (at most ${config.maxRoomSize ?? 16} people). Start a new one at /.`
-        : `Could not join the room: ${e.message}`;
-      notice(message);
-    }
-  };
-  if (locked) {
-    // Nothing to say to the room: it could not be authenticated.
-  } else if (online) {
-    await joinRoom();
-  } else {
-    connectWhenOnline(signaling, username).then((user) => {
-      becomeUser(user);
-      return joinRoom();
-    });
-  }
-
   // Read-only hooks for tests and the curious; nothing here changes state.
   window.drawbridge = Object.freeze({
     state: () => ({
@@ -242,8 +222,32 @@ async function start() {
     peers: () => mesh.peers(),
     /** The size of the whole log as JSON: what a late joiner has to fetch. */
     logBytes: () => JSON.stringify(model.missingFor({})).length,
+    /** The last frame drawn: {entries held then, at: performance.now()}. */
+    rendered: () => view.rendered,
   });
-  window.dispatchEvent(new Event('drawbridge-ready'));
+  const joinRoom = async () => {
+    try {
+      await signaling.join(roomId);
+      joined = true;
+      status('Online', 'open');
+    } catch (e) {
+      const message = e.code === 'room_full'
+        ? `This room is full (at most ${config.maxRoomSize ?? 16} people). Start a new one at /.`
+        : `Could not join the room: ${e.message}`;
+      notice(message);
+    }
+  };
+  if (locked) {
+    // Nothing to say to the room: it could not be authenticated.
+  } else if (online) {
+    await joinRoom();
+  } else {
+    connectWhenOnline(signaling).then((later) => {
+      becomeUser(later);
+      return joinRoom();
+    });
+  }
+
 }
 
 const SAVED_LABELS = {
