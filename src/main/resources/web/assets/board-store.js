@@ -67,7 +67,10 @@ export class BoardStore extends EventTarget {
     this.#model = model;
     this.#compactAfter = compactAfter;
     model.addEventListener('change', ({ detail: { entries } }) => this.#onEntries(entries));
-    window.addEventListener('online', () => this.#retryNow());
+    window.addEventListener('online', () => {
+      this.#retryMs = RETRY_MIN_MS;
+      this.#retryNow();
+    });
   }
 
   get state() { return this.#state; }
@@ -341,13 +344,17 @@ export class BoardStore extends EventTarget {
     await this.#writing;
     if (this.#stopped) return;
     this.#setState('offline');
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => this.#retryNow(), this.#retryMs);
+    if (this.#retryTimer) return; // a retry is already due: failures meanwhile do not push it back
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#retryNow();
+    }, this.#retryMs);
     this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
   }
 
   #retryNow() {
     clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     if (this.#state === 'offline' || this.#state === 'full') {
       // Back online: what others stored meanwhile may already hold some of ours.
       this.#readFrom(this.#readUpTo).then(() => {

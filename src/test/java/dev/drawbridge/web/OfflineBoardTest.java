@@ -61,7 +61,6 @@ class OfflineBoardTest extends BrowserTest {
         assertThat(bob.inkAt(450, 400)).as("the ellipse drawn offline has not reached bob").isFalse();
 
         offline.setOffline(false);
-        ada.page.evaluate("() => window.dispatchEvent(new Event('online'))");
         ada.waitUntilJoined();
         ada.waitUntilSaved();
         assertThat(awaitSamePicture(ada, bob)).isEqualTo(drawnOffline);
@@ -111,9 +110,6 @@ class OfflineBoardTest extends BrowserTest {
 
         ada.page.context().setOffline(false);
         bob.page.context().setOffline(false);
-        for (BoardPage page : List.of(ada, bob)) {
-            page.page.evaluate("() => window.dispatchEvent(new Event('online'))");
-        }
         String picture = awaitSamePicture(ada, bob, cat);
         assertThat(cat.inkAt(1200, 625)).isTrue();
         for (BoardPage page : List.of(ada, bob, cat)) {
