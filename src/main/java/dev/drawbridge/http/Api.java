@@ -97,7 +97,7 @@ public final class Api {
                 .setStatusCode(301).putHeader("Location", "/assets/icon.svg").end());
         router.get("/").handler(ctx -> ctx.response()
                 .setStatusCode(302).putHeader("Location", "/" + newRoomId() + "#new").end()); // the app makes the key
-        new BoardRoutes(boards).mount(router);
+        new BoardRoutes(vertx, boards).mount(router);
         router.get("/:roomId").handler(this::page);
         router.post("/:roomId/join").handler(body).handler(auth).handler(this::join);
         router.post("/:roomId/leave").handler(body).handler(auth).handler(this::leave);
@@ -269,9 +269,14 @@ public final class Api {
         return roomId;
     }
 
-    static JsonObject jsonObject(RoutingContext ctx) {
+    private static JsonObject jsonObject(RoutingContext ctx) {
+        return jsonObject(ctx.body().buffer());
+    }
+
+    /** The body as a JSON object, or the {@code 400 invalid_json} answer. */
+    static JsonObject jsonObject(Buffer body) {
         try {
-            Object value = ctx.body().buffer() == null ? null : ctx.body().buffer().toJsonValue();
+            Object value = body == null ? null : body.toJsonValue();
             if (value instanceof JsonObject object) {
                 return object;
             }

@@ -4,6 +4,8 @@ import dev.drawbridge.store.Boards;
 import dev.drawbridge.store.Boards.AppendResult;
 import dev.drawbridge.store.Boards.ReadResult;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -15,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -33,9 +36,14 @@ final class BoardRoutes {
     /** A record's JSON around its data: {"id":"<64>","data":""}, with room to spare. */
     private static final int RECORD_OVERHEAD = 128;
 
+    /** Bodies up to this size are parsed and encoded on the event loop; larger ones on a worker. */
+    static final int INLINE_BYTES = 64 * 1024;
+
+    private final Vertx vertx;
     private final Boards boards;
 
-    BoardRoutes(Boards boards) {
+    BoardRoutes(Vertx vertx, Boards boards) {
+        this.vertx = vertx;
         this.boards = boards;
     }
 
@@ -61,19 +69,8 @@ final class BoardRoutes {
         int limit = (int) Math.min(MAX_LIMIT, query(ctx, "limit", MAX_LIMIT, 1, Long.MAX_VALUE));
         answer(ctx, boards.read(roomId, proof, after, limit), (ReadResult result) -> {
             switch (result) {
-                case Boards.Board board -> {
-                    JsonArray records = new JsonArray();
-                    board.records().forEach(r -> records.add(new JsonObject()
-                            .put("seq", r.seq()).put("id", r.id()).put("data", encode(r.data()))));
-                    Api.json(ctx, 200, new JsonObject()
-                            .put("head", board.head())
-                            .put("bytes", board.bytes())
-                            .put("snapshot", board.snapshot()
-                                    .map(s -> new JsonObject().put("upTo", s.upTo()).put("data", encode(s.data())))
-                                    .orElse(null))
-                            .put("records", records)
-                            .put("more", board.more()));
-                }
+                case Boards.Board board -> answer(ctx, offLoopIfLarge(board.bytes(), () -> encode(board)),
+                        body -> ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(body));
                 case Boards.NoBoard none -> noBoard(ctx, roomId);
                 case Boards.WrongProof wrong -> wrongProof(ctx);
             }
@@ -84,20 +81,9 @@ final class BoardRoutes {
     private void append(RoutingContext ctx) {
         String roomId = Api.roomId(ctx);
         byte[] proof = proofHash(ctx);
-        Object list = Api.jsonObject(ctx).getValue("records");
-        if (!(list instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_RECORDS) {
-            throw new ApiError(400, "invalid_record", "the body must be {\"records\": [...]} with 1 to "
-                    + MAX_RECORDS + " records");
-        }
-        List<Boards.Record> records = new ArrayList<>(array.size());
-        for (int i = 0; i < array.size(); i++) {
-            if (!(array.getValue(i) instanceof JsonObject record)
-                    || !(record.getValue("id") instanceof String id) || !RECORD_ID.matcher(id).matches()) {
-                throw new ApiError(400, "invalid_record", "record " + i + " needs an id matching [A-Za-z0-9_-]{1,64}");
-            }
-            records.add(new Boards.Record(id, data(record.getValue("data"), "invalid_record", "record " + i)));
-        }
-        answer(ctx, boards.append(roomId, proof, records), (AppendResult result) -> {
+        Buffer body = ctx.body().buffer();
+        answer(ctx, offLoopIfLarge(body == null ? 0 : body.length(), () -> records(body))
+                .compose(records -> boards.append(roomId, proof, records)), (AppendResult result) -> {
             switch (result) {
                 case Boards.Appended appended -> {
                     JsonArray seqs = new JsonArray();
@@ -118,13 +104,9 @@ final class BoardRoutes {
     private void snapshot(RoutingContext ctx) {
         String roomId = Api.roomId(ctx);
         byte[] proof = proofHash(ctx);
-        JsonObject body = Api.jsonObject(ctx);
-        if (!(body.getValue("upTo") instanceof Number upTo) || upTo.doubleValue() != Math.rint(upTo.doubleValue())
-                || upTo.longValue() < 0) {
-            throw new ApiError(400, "invalid_snapshot", "upTo must be a whole number, the seq the snapshot stands for");
-        }
-        byte[] data = data(body.getValue("data"), "invalid_snapshot", "the snapshot");
-        answer(ctx, boards.snapshot(roomId, proof, upTo.longValue(), data), result -> {
+        Buffer body = ctx.body().buffer();
+        answer(ctx, offLoopIfLarge(body == null ? 0 : body.length(), () -> snapshot(body))
+                .compose(snapshot -> boards.snapshot(roomId, proof, snapshot.upTo(), snapshot.data())), result -> {
             switch (result) {
                 case Boards.Snapshotted done ->
                         Api.json(ctx, 200, new JsonObject().put("head", done.head()).put("bytes", done.bytes()));
@@ -149,6 +131,65 @@ final class BoardRoutes {
                 case Boards.WrongProof wrong -> wrongProof(ctx);
             }
         });
+    }
+
+    /** The records of an append's body; throws the 400 the contract gives for a malformed one. */
+    static List<Boards.Record> records(Buffer body) {
+        Object list = Api.jsonObject(body).getValue("records");
+        if (!(list instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_RECORDS) {
+            throw new ApiError(400, "invalid_record", "the body must be {\"records\": [...]} with 1 to "
+                    + MAX_RECORDS + " records");
+        }
+        List<Boards.Record> records = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            if (!(array.getValue(i) instanceof JsonObject record)
+                    || !(record.getValue("id") instanceof String id) || !RECORD_ID.matcher(id).matches()) {
+                throw new ApiError(400, "invalid_record", "record " + i + " needs an id matching [A-Za-z0-9_-]{1,64}");
+            }
+            records.add(new Boards.Record(id, data(record.getValue("data"), "invalid_record", "record " + i)));
+        }
+        return records;
+    }
+
+    /** A snapshot's body. */
+    static Boards.Snapshot snapshot(Buffer body) {
+        JsonObject snapshot = Api.jsonObject(body);
+        if (!(snapshot.getValue("upTo") instanceof Number upTo) || upTo.doubleValue() != Math.rint(upTo.doubleValue())
+                || upTo.longValue() < 0) {
+            throw new ApiError(400, "invalid_snapshot", "upTo must be a whole number, the seq the snapshot stands for");
+        }
+        return new Boards.Snapshot(upTo.longValue(), data(snapshot.getValue("data"), "invalid_snapshot", "the snapshot"));
+    }
+
+    /** A read's answer. */
+    static Buffer encode(Boards.Board board) {
+        JsonArray records = new JsonArray();
+        board.records().forEach(r -> records.add(new JsonObject()
+                .put("seq", r.seq()).put("id", r.id()).put("data", encode(r.data()))));
+        return new JsonObject()
+                .put("head", board.head())
+                .put("bytes", board.bytes())
+                .put("snapshot", board.snapshot()
+                        .map(s -> new JsonObject().put("upTo", s.upTo()).put("data", encode(s.data())))
+                        .orElse(null))
+                .put("records", records)
+                .put("more", board.more())
+                .toBuffer();
+    }
+
+    /**
+     * Runs {@code work} (JSON and base64 of a body) where it is: at once for a small body, on a
+     * worker thread for a large one, so that a board of megabytes never holds an event loop up.
+     */
+    private <T> Future<T> offLoopIfLarge(long bytes, Callable<T> work) {
+        if (bytes > INLINE_BYTES) {
+            return vertx.executeBlocking(work, false);
+        }
+        try {
+            return Future.succeededFuture(work.call());
+        } catch (Exception e) {
+            return Future.failedFuture(e);
+        }
     }
 
     private static <T> void answer(RoutingContext ctx, Future<T> result, Consumer<T> map) {

@@ -2,6 +2,7 @@ package dev.drawbridge.app;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,33 @@ class ConfigTest {
         assertThat(config.pingInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.iceServers()).isEmpty();
         assertThat(config.transport()).isEqualTo("auto");
+        assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(config.boardMaxBytes()).isEqualTo(16 * 1024 * 1024);
+        assertThat(config.boardMaxRecord()).isEqualTo(64 * 1024);
+        assertThat(config.boardRetention()).isEqualTo(Duration.ofDays(30));
+    }
+
+    @Test
+    void boardStorageIsSetFromFlagsOrTheEnvironmentAndRetentionZeroKeepsBoardsForever() {
+        Config config = Config.parse(new String[] {"--board-max-record", "1000", "--board-retention", "0"},
+                Map.of("DATA_DIR", "/var/lib/drawbridge", "BOARD_MAX_BYTES", "100000", "BOARD_RETENTION", "7d"));
+
+        assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/drawbridge"));
+        assertThat(config.boardMaxBytes()).isEqualTo(100_000);
+        assertThat(config.boardMaxRecord()).isEqualTo(1000);
+        assertThat(config.boardRetention()).isZero();
+        assertThat(Config.parse(new String[0], Map.of("BOARD_RETENTION", "12h")).boardRetention())
+                .isEqualTo(Duration.ofHours(12));
+    }
+
+    @Test
+    void aRecordCannotBeAllowedMoreThanItsBoard() {
+        assertThatThrownBy(() -> Config.parse(new String[] {"--board-max-bytes", "1000", "--board-max-record", "1001"}, Map.of()))
+                .hasMessageContaining("--board-max-record must be a whole number from 1 to 1000");
+        assertThatThrownBy(() -> Config.parse(new String[] {"--board-max-bytes", "0"}, Map.of()))
+                .hasMessageContaining("--board-max-bytes");
+        assertThatThrownBy(() -> Config.parse(new String[] {"--board-retention", "-1d"}, Map.of()))
+                .hasMessageContaining("--board-retention");
     }
 
     @Test
@@ -43,6 +71,7 @@ class ConfigTest {
         assertThat(Config.parse(new String[] {"--token-ttl", "2h"}, Map.of()).tokenLifetime()).isEqualTo(Duration.ofHours(2));
         assertThat(Config.parse(new String[] {"--token-ttl", "90"}, Map.of()).tokenLifetime()).isEqualTo(Duration.ofSeconds(90));
         assertThat(Config.parse(new String[] {"--token-ttl", "5m"}, Map.of()).tokenLifetime()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Config.parse(new String[] {"--token-ttl", "2d"}, Map.of()).tokenLifetime()).isEqualTo(Duration.ofDays(2));
     }
 
     @Test

@@ -81,6 +81,11 @@ public final class NodeProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** Where the node's output (its log) goes. */
+    public Path log() {
+        return Path.of("target", "nodes", name + ".log");
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -102,17 +102,58 @@ public final class RedisServer implements AutoCloseable {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
             socket.setSoTimeout(5_000);
             OutputStream out = socket.getOutputStream();
-            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String arg : args) {
-                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-                request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
-            }
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(request(args));
             out.flush();
             return read(new BufferedInputStream(socket.getInputStream()));
         } catch (IOException e) {
             throw new UncheckedIOException("redis " + String.join(" ", args) + " on port " + port, e);
         }
+    }
+
+    /**
+     * Runs one command and returns its reply as the bytes Redis sent (RESP, bulk strings verbatim):
+     * for looking for bytes in binary values, which {@link #call} would decode as UTF-8.
+     */
+    public byte[] rawReply(String... args) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(request(args));
+            socket.getOutputStream().flush();
+            java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            read(new java.io.FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) {
+                        seen.write(b);
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) throws IOException {
+                    int n = super.read(buffer, offset, length);
+                    if (n > 0) {
+                        seen.write(buffer, offset, n);
+                    }
+                    return n;
+                }
+            });
+            return seen.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis " + String.join(" ", args) + " on port " + port, e);
+        }
+    }
+
+    private static byte[] request(String... args) {
+        StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+        }
+        return request.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** The names of the connected clients ({@code CLIENT LIST}), one entry per connection. */

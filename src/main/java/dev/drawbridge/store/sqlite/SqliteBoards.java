@@ -26,15 +26,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Boards in one SQLite file, {@code boards.db} in the data folder (see docs/STORAGE.md for the
- * schema). Every JDBC call runs on one thread of its own, on one connection: the operations of
- * all event loops queue there in the order they were made, each one transaction, so no two of
- * them interleave and no event loop ever waits for the disk. The file is in WAL mode with
+ * schema). Every JDBC call runs on one thread of its own ({@link Writer}), on one connection: the
+ * operations of all event loops queue there in the order they were made, each in a transaction
+ * (or a savepoint of a group commit), so no two of them interleave and no event loop ever waits
+ * for the disk. The file is in WAL mode with
  * {@code synchronous=NORMAL}: a commit is in the WAL file, in the operating system's hands, when
  * its future completes, so a killed process loses nothing (a power cut may lose the last
  * commits, never consistency). {@code secure_delete} overwrites what a snapshot, a delete or the
@@ -49,18 +47,19 @@ public final class SqliteBoards implements Boards {
     private final Vertx vertx;
     private final Limits limits;
     private final Clock clock;
-    private final ExecutorService thread;
+    private final Writer writer;
     private final Connection db;
     private final long sweepTimer;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
 
-    private SqliteBoards(Vertx vertx, Limits limits, Clock clock, ExecutorService thread, Connection db) {
+    private SqliteBoards(Vertx vertx, Limits limits, Clock clock, Writer writer, Connection db) {
         this.vertx = vertx;
         this.limits = limits;
         this.clock = clock;
-        this.thread = thread;
+        this.writer = writer;
         this.db = db;
         this.sweepTimer = limits.keepsForever() ? -1 : vertx.setPeriodic(sweepInterval(limits.retention()).toMillis(),
-                id -> thread.execute(this::sweepQuietly));
+                id -> sweepQuietly());
     }
 
     /**
@@ -69,16 +68,13 @@ public final class SqliteBoards implements Boards {
      * (at least every 100 ms, at most every hour); an expired board reads as gone at once.
      */
     public static Future<Boards> open(Vertx vertx, Path dataDir, Limits limits) {
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "drawbridge-store");
-            t.setDaemon(true);
-            return t;
+        Connection[] opened = new Connection[1];
+        CompletableFuture<Writer> started = Writer.start("drawbridge-store", () -> opened[0] = connect(dataDir));
+        return Future.fromCompletionStage(started, vertx.getOrCreateContext()).map(writer -> {
+            SqliteBoards boards = new SqliteBoards(vertx, limits, Clock.systemUTC(), writer, opened[0]);
+            boards.sweepQuietly();
+            return boards;
         });
-        CompletableFuture<Connection> opened = CompletableFuture.supplyAsync(() -> connect(dataDir), thread);
-        return Future.fromCompletionStage(opened, vertx.getOrCreateContext())
-                .map(db -> (Boards) new SqliteBoards(vertx, limits, Clock.systemUTC(), thread, db))
-                .onSuccess(boards -> ((SqliteBoards) boards).thread.execute(((SqliteBoards) boards)::sweepQuietly))
-                .onFailure(t -> thread.shutdown());
     }
 
     static Duration sweepInterval(Duration retention) {
@@ -119,7 +115,6 @@ public final class SqliteBoards implements Boards {
                           board INTEGER PRIMARY KEY,
                           data BLOB NOT NULL)""");
             }
-            db.setAutoCommit(false);
             log.info("boards are stored in {}", file.toAbsolutePath());
             return db;
         } catch (IOException | SQLException e) {
@@ -153,15 +148,13 @@ public final class SqliteBoards implements Boards {
                 snapshot = Optional.of(new Snapshot(row.upTo(), snapshotData(row.board())));
             }
             List<Stored> records = new ArrayList<>();
-            try (PreparedStatement q = db.prepareStatement(
-                    "SELECT seq, id, data FROM records WHERE board = ? AND seq > ? ORDER BY seq LIMIT ?")) {
-                q.setLong(1, row.board());
-                q.setLong(2, Math.max(after, row.upTo()));
-                q.setInt(3, limit + 1);
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        records.add(new Stored(rs.getLong(1), rs.getString(2), rs.getBytes(3)));
-                    }
+            PreparedStatement q = statement("SELECT seq, id, data FROM records WHERE board = ? AND seq > ? ORDER BY seq LIMIT ?");
+            q.setLong(1, row.board());
+            q.setLong(2, Math.max(after, row.upTo()));
+            q.setInt(3, limit + 1);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    records.add(new Stored(rs.getLong(1), rs.getString(2), rs.getBytes(3)));
                 }
             }
             boolean more = records.size() > limit;
@@ -183,57 +176,56 @@ public final class SqliteBoards implements Boards {
             if (found.isPresent() && !MessageDigest.isEqual(found.get().proof(), proofHash)) {
                 return new WrongProof();
             }
-            Row row = found.orElseGet(() -> create(roomId, proofHash));
+            // A new board is created only once the append is known to fit.
+            Row row = found.orElse(new Row(-1, proofHash, 0, 0, 0));
             Map<String, Long> fresh = new HashMap<>();
             List<Long> seqs = new ArrayList<>();
             List<Record> toStore = new ArrayList<>();
             long head = row.head();
             long added = 0;
-            try (PreparedStatement q = db.prepareStatement("SELECT seq FROM records WHERE board = ? AND id = ?")) {
-                for (Record record : records) {
-                    Long seq = fresh.get(record.id());
-                    if (seq == null) {
-                        q.setLong(1, row.board());
-                        q.setString(2, record.id());
-                        try (ResultSet rs = q.executeQuery()) {
-                            if (rs.next()) {
-                                long old = rs.getLong(1);
-                                seqs.add(old <= row.upTo() ? null : old);
-                                continue;
-                            }
+            PreparedStatement q = statement("SELECT seq FROM records WHERE board = ? AND id = ?");
+            for (Record record : records) {
+                Long seq = fresh.get(record.id());
+                if (seq == null) {
+                    q.setLong(1, row.board());
+                    q.setString(2, record.id());
+                    try (ResultSet rs = q.executeQuery()) {
+                        if (found.isPresent() && rs.next()) {
+                            long old = rs.getLong(1);
+                            seqs.add(old <= row.upTo() ? null : old);
+                            continue;
                         }
-                        seq = ++head;
-                        fresh.put(record.id(), seq);
-                        toStore.add(record);
-                        added += record.data().length;
                     }
-                    seqs.add(seq);
+                    seq = ++head;
+                    fresh.put(record.id(), seq);
+                    toStore.add(record);
+                    added += record.data().length;
                 }
+                seqs.add(seq);
             }
             if (row.bytes() + added > limits.maxBoardBytes()) {
-                db.rollback();
                 return new BoardFull(row.bytes(), row.bytes() + added, limits.maxBoardBytes());
             }
-            try (PreparedStatement insert = db.prepareStatement(
-                    "INSERT INTO records (board, seq, id, data) VALUES (?, ?, ?, ?)")) {
-                long seq = row.head();
-                for (Record record : toStore) {
-                    insert.setLong(1, row.board());
-                    insert.setLong(2, ++seq);
-                    insert.setString(3, record.id());
-                    insert.setBytes(4, record.data());
-                    insert.addBatch();
-                }
-                insert.executeBatch();
+            if (found.isEmpty()) {
+                row = create(roomId, proofHash);
             }
-            try (PreparedStatement update = db.prepareStatement(
-                    "UPDATE boards SET head = ?, bytes = ?, touched = ? WHERE board = ?")) {
-                update.setLong(1, head);
-                update.setLong(2, row.bytes() + added);
-                update.setLong(3, clock.millis());
-                update.setLong(4, row.board());
-                update.executeUpdate();
+            PreparedStatement insert = statement("INSERT INTO records (board, seq, id, data) VALUES (?, ?, ?, ?)");
+            long seq = row.head();
+            for (Record record : toStore) {
+                insert.setLong(1, row.board());
+                insert.setLong(2, ++seq);
+                insert.setString(3, record.id());
+                insert.setBytes(4, record.data());
+                insert.addBatch();
             }
+            insert.executeBatch();
+            insert.clearParameters();
+            PreparedStatement update = statement("UPDATE boards SET head = ?, bytes = ?, touched = ? WHERE board = ?");
+            update.setLong(1, head);
+            update.setLong(2, row.bytes() + added);
+            update.setLong(3, clock.millis());
+            update.setLong(4, row.board());
+            update.executeUpdate();
             return new Appended(head, row.bytes() + added, toStore.size(), seqs);
         });
     }
@@ -261,19 +253,17 @@ public final class SqliteBoards implements Boards {
             }
             // The ids stay (data NULL): a retried append of a folded record is still a duplicate.
             update("UPDATE records SET data = NULL WHERE board = ? AND seq <= ? AND data IS NOT NULL", row.board(), upTo);
-            try (PreparedStatement put = db.prepareStatement("INSERT OR REPLACE INTO snapshots (board, data) VALUES (?, ?)")) {
-                put.setLong(1, row.board());
-                put.setBytes(2, data);
-                put.executeUpdate();
-            }
-            try (PreparedStatement update = db.prepareStatement(
-                    "UPDATE boards SET up_to = ?, bytes = ?, touched = ? WHERE board = ?")) {
-                update.setLong(1, upTo);
-                update.setLong(2, bytes);
-                update.setLong(3, clock.millis());
-                update.setLong(4, row.board());
-                update.executeUpdate();
-            }
+            PreparedStatement put = statement("INSERT OR REPLACE INTO snapshots (board, data) VALUES (?, ?)");
+            put.setLong(1, row.board());
+            put.setBytes(2, data);
+            put.executeUpdate();
+            put.clearParameters(); // a cached statement would otherwise hold the snapshot
+            PreparedStatement update = statement("UPDATE boards SET up_to = ?, bytes = ?, touched = ? WHERE board = ?");
+            update.setLong(1, upTo);
+            update.setLong(2, bytes);
+            update.setLong(3, clock.millis());
+            update.setLong(4, row.board());
+            update.executeUpdate();
             return new Snapshotted(row.head(), bytes);
         });
     }
@@ -298,72 +288,55 @@ public final class SqliteBoards implements Boards {
         if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
         }
-        CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> {
-            try {
-                db.close();
-            } catch (SQLException e) {
-                log.warn("closing the board database: {}", e.getMessage());
-            }
-        }, thread).whenComplete((v, t) -> thread.shutdown());
-        return Future.fromCompletionStage(closed, vertx.getOrCreateContext());
+        return Future.fromCompletionStage(writer.close(), vertx.getOrCreateContext());
     }
 
-    /** Deletes every expired board; returns how many. */
-    int sweep() throws SQLException {
+    /** Deletes every expired board, on the writer's thread; completes with how many. */
+    Future<Integer> sweep() {
         if (limits.keepsForever()) {
-            return 0;
+            return Future.succeededFuture(0);
         }
-        List<Long> expired = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT board FROM boards WHERE touched < ?")) {
+        return transaction(() -> {
+            List<Long> expired = new ArrayList<>();
+            PreparedStatement q = statement("SELECT board FROM boards WHERE touched < ?");
             q.setLong(1, clock.millis() - limits.retention().toMillis());
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
                     expired.add(rs.getLong(1));
                 }
             }
-        }
-        for (long board : expired) {
-            remove(board);
-        }
-        db.commit();
-        if (!expired.isEmpty()) {
-            // Moves the WAL's pages into the file and empties it, so that what was deleted leaves the disk.
-            db.setAutoCommit(true);
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-            } finally {
-                db.setAutoCommit(false);
+            for (long board : expired) {
+                remove(board);
             }
-        }
-        return expired.size();
+            if (!expired.isEmpty()) {
+                writer.checkpointAfterCommit();
+            }
+            return expired.size();
+        });
     }
 
     private void sweepQuietly() {
-        try {
-            int swept = sweep();
-            if (swept > 0) {
-                log.info("retention: deleted {} board(s) untouched for {}", swept, limits.retention());
+        sweep().onComplete(swept -> {
+            if (swept.succeeded() && swept.result() > 0) {
+                log.info("retention: deleted {} board(s) untouched for {}", swept.result(), limits.retention());
+            } else if (swept.failed()) {
+                log.warn("retention sweep failed: {}", swept.cause().getMessage());
             }
-        } catch (SQLException e) {
-            rollbackQuietly();
-            log.warn("retention sweep failed: {}", e.getMessage());
-        }
+        });
     }
 
     /** The board of a room, if it has one that has not expired; an expired one is deleted here. */
     private Optional<Row> board(String roomId) throws SQLException {
         Row row;
         long touched;
-        try (PreparedStatement q = db.prepareStatement(
-                "SELECT board, proof, head, bytes, up_to, touched FROM boards WHERE room = ?")) {
-            q.setString(1, roomId);
-            try (ResultSet rs = q.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                row = new Row(rs.getLong(1), rs.getBytes(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
-                touched = rs.getLong(6);
+        PreparedStatement q = statement("SELECT board, proof, head, bytes, up_to, touched FROM boards WHERE room = ?");
+        q.setString(1, roomId);
+        try (ResultSet rs = q.executeQuery()) {
+            if (!rs.next()) {
+                return Optional.empty();
             }
+            row = new Row(rs.getLong(1), rs.getBytes(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+            touched = rs.getLong(6);
         }
         if (!limits.keepsForever() && touched < clock.millis() - limits.retention().toMillis()) {
             remove(row.board());
@@ -400,79 +373,47 @@ public final class SqliteBoards implements Boards {
     }
 
     private byte[] snapshotData(long board) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement("SELECT data FROM snapshots WHERE board = ?")) {
-            q.setLong(1, board);
-            try (ResultSet rs = q.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("board " + board + " has up_to > 0 but no snapshot");
-                }
-                return rs.getBytes(1);
+        PreparedStatement q = statement("SELECT data FROM snapshots WHERE board = ?");
+        q.setLong(1, board);
+        try (ResultSet rs = q.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("board " + board + " has up_to > 0 but no snapshot");
             }
+            return rs.getBytes(1);
         }
     }
 
     private long longOf(String sql, long... args) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                q.setLong(i + 1, args[i]);
-            }
-            try (ResultSet rs = q.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
+        try (ResultSet rs = bound(sql, args).executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
     private void update(String sql, long... args) throws SQLException {
-        try (PreparedStatement q = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                q.setLong(i + 1, args[i]);
-            }
-            q.executeUpdate();
+        bound(sql, args).executeUpdate();
+    }
+
+    private PreparedStatement bound(String sql, long... args) throws SQLException {
+        PreparedStatement q = statement(sql);
+        for (int i = 0; i < args.length; i++) {
+            q.setLong(i + 1, args[i]);
         }
+        return q;
     }
 
-    /** A unit of work on the store's thread. */
-    private interface Work<T> {
-        T run() throws SQLException;
-    }
-
-    /**
-     * Runs {@code work} as one transaction on the store's thread: committed when it returns (a
-     * refusal that wrote nothing commits nothing), rolled back when it throws.
-     */
-    private <T> Future<T> transaction(Work<T> work) {
-        Context context = vertx.getOrCreateContext();
-        CompletableFuture<T> done = new CompletableFuture<>();
-        try {
-            thread.execute(() -> {
-                try {
-                    T result = work.run();
-                    db.commit();
-                    done.complete(result);
-                } catch (SQLException | RuntimeException e) {
-                    rollbackQuietly();
-                    log.warn("board operation failed: {}", e.getMessage());
-                    done.completeExceptionally(e instanceof StoreUnavailableException ? e
-                            : new StoreUnavailableException("the board database failed: " + e.getMessage(), e));
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            return Future.failedFuture(new StoreUnavailableException("the board store is closed", e));
+    /** A statement prepared once and kept for the connection's life (on the store's thread only). */
+    private PreparedStatement statement(String sql) throws SQLException {
+        PreparedStatement statement = statements.get(sql);
+        if (statement == null) {
+            statement = db.prepareStatement(sql);
+            statements.put(sql, statement);
         }
-        return Future.fromCompletionStage(done, context);
+        return statement;
     }
 
-    private void rollbackQuietly() {
-        try {
-            db.rollback();
-        } catch (SQLException e) {
-            log.warn("rollback failed: {}", e.getMessage());
-        }
-    }
-
-    /** For tests: waits until every operation queued so far ran. */
-    void drain() throws Exception {
-        thread.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    /** Runs {@code work} on the writer's thread; the future completes on the caller's context once committed. */
+    private <T> Future<T> transaction(Writer.Work<T> work) {
+        return Future.fromCompletionStage(writer.submit(work), vertx.getOrCreateContext());
     }
 }

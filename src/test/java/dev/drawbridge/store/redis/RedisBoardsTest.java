@@ -1,5 +1,6 @@
 package dev.drawbridge.store.redis;
 
+import dev.drawbridge.bus.BusUnavailableException;
 import dev.drawbridge.bus.redis.RedisBackend;
 import dev.drawbridge.store.Boards;
 import dev.drawbridge.store.Boards.Limits;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static dev.drawbridge.testing.Futures.failure;
 import static dev.drawbridge.testing.Futures.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,6 +41,9 @@ class RedisBoardsTest extends BoardsContract {
 
     @Override
     protected Boards open(Limits limits) {
+        if (!redis.isRunning()) {
+            redis.restart();
+        }
         if (backends.isEmpty()) {
             redis.flushAll();
         }
@@ -84,6 +89,18 @@ class RedisBoardsTest extends BoardsContract {
         for (String key : boardKeys()) {
             assertThat((Long) redis.call("PTTL", key)).as(key).isEqualTo(-1L);
         }
+    }
+
+    @Test
+    void while_redis_is_down_every_operation_fails_as_unavailable() {
+        append("a", 10);
+        redis.kill();
+
+        assertThat(failure(boards.append(room, proof, List.of(new Boards.Record("b", bytes(1))))))
+                .isInstanceOf(BusUnavailableException.class);
+        assertThat(failure(boards.read(room, proof, 0, 10))).isInstanceOf(BusUnavailableException.class);
+        assertThat(failure(boards.snapshot(room, proof, 1, bytes(1)))).isInstanceOf(BusUnavailableException.class);
+        assertThat(failure(boards.delete(room, proof))).isInstanceOf(BusUnavailableException.class);
     }
 
     @SuppressWarnings("unchecked")
