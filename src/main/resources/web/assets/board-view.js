@@ -26,6 +26,8 @@ export class BoardView {
   #dirty = false;
   #lastCursorAt = 0;
   #textInput = null;
+  /** The last frame drawn: how many entries the model held, and when (performance.now()). */
+  rendered = { entries: 0, at: 0 };
 
   /**
    * @param {object} elements {stage, frame, board, overlay}
@@ -60,6 +62,7 @@ export class BoardView {
     requestAnimationFrame(() => {
       this.#dirty = false;
       this.#renderer.render(this.#model.visible());
+      this.rendered = { entries: this.#model.size, at: performance.now() };
     });
   }
 

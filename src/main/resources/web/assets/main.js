@@ -7,6 +7,8 @@ import { DrawingModel, History } from './model.js';
 import { BoardView } from './board-view.js';
 import { Tools, setUpToolbar } from './toolbar.js';
 import { Presence } from './presence.js';
+import { RoomKey, isRoomKey, newRoomKey } from './room-key.js';
+import { BoardStore, hasSavedBoard } from './board-store.js';
 
 // A batch of catch-up entries stays well under the relay's 64 KiB body limit.
 const BATCH_BYTES = 32_000;
@@ -23,18 +25,59 @@ async function start() {
     $('#status').textContent = text;
     $('#status').dataset.state = state;
   };
+  let locked = false;
+  const notice = (message, link) => {
+    $('#notice').textContent = message;
+    if (link) {
+      const a = document.createElement('a');
+      a.href = link.href;
+      a.textContent = link.text;
+      $('#notice').append(' ', a);
+    }
+    $('#notice').hidden = false;
+  };
+  /** Shows nothing more, sends nothing more: this page cannot authenticate the board. */
+  const lock = (message) => {
+    locked = true;
+    document.body.classList.add('locked');
+    notice(message, { href: '/', text: 'Start a new board' });
+  };
 
-  const config = await fetch('/config').then((r) => r.json()).catch(() => ({}));
+  const configLoading = fetch('/config').then((r) => r.json()).catch(() => ({}));
+  // The room key: `#new` (from GET /) asks for a fresh one; a link without a fragment is a plain room.
+  let fragment = location.hash.slice(1);
+  if (fragment === 'new') {
+    fragment = newRoomKey();
+    window.history.replaceState(null, '', `${location.pathname}${location.search}#${fragment}`);
+  }
+  const sealed = fragment !== '';
+  let key = null;
+  if (sealed && isRoomKey(fragment)) key = await RoomKey.derive(roomId, fragment);
+  registerServiceWorker();
+
+  const config = await configLoading;
   const signaling = new SignalingClient({ username, events: MESH_EVENTS });
   signaling.addEventListener('status', (e) => {
     const labels = { connecting: 'Connecting…', open: 'Online', reconnecting: 'Reconnecting…', replaced: 'Opened elsewhere', closed: 'Offline' };
     status(labels[e.detail.status] ?? e.detail.status, e.detail.status);
   });
-  const me = await signaling.connect();
+  // A saved board loads while we connect, and opens offline too: until the server gives us our
+  // peer id we author under a provisional one (entries only need an author id no one else uses).
+  const connecting = sealed ? signaling.connect().catch(() => null) : Promise.resolve(await signaling.connect());
+  let me = { id: `local-${newRoomKey().slice(0, 16)}`, username };
 
   const model = new DrawingModel(me.id);
+  function becomeUser(user) {
+    // A new identity from the server: author under it from now on.
+    mesh.removeAll();
+    model.reassign(user.id);
+    history = new History(model);
+    presence.remove(me.id);
+    presence.upsert(user, 'self');
+    me = user;
+  }
   let history = new History(model);
-  const mesh = new Mesh(signaling, { iceServers: config.iceServers ?? [] });
+  const mesh = new Mesh(signaling, { iceServers: config.iceServers ?? [], key });
   const tools = new Tools();
   const presence = new Presence({ list: $('#people'), cursors: $('#cursors') });
   presence.upsert(me, 'self');
@@ -49,6 +92,7 @@ async function start() {
     return entry;
   };
   const share = (entry) => { if (entry) mesh.broadcast({ t: 'ops', ops: [entry] }); };
+  const unlessLocked = (action) => (...args) => (locked ? null : action(...args));
 
   const view = new BoardView(
     { stage: $('#stage'), frame: $('#frame'), board: $('#board'), overlay: $('#overlay') },
@@ -56,14 +100,14 @@ async function start() {
     tools,
     {
       create,
-      cursor: (x, y) => mesh.broadcast({ t: 'cursor', x, y: y ?? null }, { lossy: true }),
+      cursor: (x, y) => { if (!locked) mesh.broadcast({ t: 'cursor', x, y: y ?? null }, { lossy: true }); },
     },
   );
 
   setUpToolbar($('#toolbar'), tools, {
-    undo: () => share(history.undo()),
-    redo: () => share(history.redo()),
-    clear: () => create('clear', {}),
+    undo: unlessLocked(() => share(history.undo())),
+    redo: unlessLocked(() => share(history.redo())),
+    clear: unlessLocked(() => create('clear', {})),
     exportPng: async () => {
       const link = document.createElement('a');
       link.href = URL.createObjectURL(await view.toBlob());
@@ -73,10 +117,39 @@ async function start() {
     },
   });
 
+  // --- storage: this device, then the server (saved boards only) --------------------
+
+  let store = null;
+  if (sealed && !key) {
+    lock('This link\'s key is damaged: the part after # is not a Drawbridge key. Ask for the link again.');
+  } else if (key) {
+    store = new BoardStore({ roomId, key, model, compactAfter: Number(new URLSearchParams(location.search).get('compact-after')) || undefined });
+    store.addEventListener('status', ({ detail: { state } }) => showSaved(state));
+    showSaved(store.state);
+    await store.openLocal();
+    try {
+      await store.load();
+    } catch (e) {
+      lock(e.code === 'wrong_proof'
+        ? 'This link\'s key does not open this board: the server keeps a board under this name, sealed with another key. Check that you have the whole link.'
+        : `The server refused this board: ${e.message}`);
+    }
+    setUpDelete(store);
+  } else {
+    $('#plain-note').hidden = false;
+    if (await hasSavedBoard(roomId)) {
+      lock('This board is saved and end-to-end encrypted, and this link lacks its key (the part after #). Ask whoever shared it for the whole link.');
+    }
+  }
+
+  const user = await connecting;
+  const online = user !== null;
+  if (online) becomeUser(user); else status('Offline', 'closed');
+
   // --- the room ---------------------------------------------------------------------
 
   signaling.addEventListener('add-peer', ({ detail: { peer, roomId: room, offer } }) => {
-    if (room === roomId) mesh.addPeer(peer, offer);
+    if (room === roomId && !locked) mesh.addPeer(peer, offer);
   });
   signaling.addEventListener('remove-peer', ({ detail: { peer, roomId: room } }) => {
     if (room === roomId) mesh.removePeer(peer.id);
@@ -90,12 +163,7 @@ async function start() {
   });
   signaling.addEventListener('connected', ({ detail: { user, newIdentity } }) => {
     if (!newIdentity) return;
-    // The server forgot us and we came back as a new peer: author under the new id from now on.
-    mesh.removeAll();
-    model.reassign(user.id);
-    history = new History(model);
-    presence.remove(me.id);
-    presence.upsert(user, 'self');
+    becomeUser(user);
     signaling.join(roomId).catch((e) => console.warn('rejoin', e));
   });
 
@@ -107,6 +175,7 @@ async function start() {
     mesh.send(peer.id, { t: 'hello', have: model.summary() });
   });
   mesh.addEventListener('message', ({ detail: { peer, message } }) => {
+    if (locked) return;
     switch (message?.t) {
       case 'hello':
         for (const ops of batches(model.missingFor(message.have), BATCH_BYTES)) mesh.send(peer.id, { t: 'ops', ops });
@@ -121,27 +190,30 @@ async function start() {
         break; // a newer app's message: ignore
     }
   });
+  const unreadable = new Set();
+  mesh.addEventListener('unreadable', ({ detail: { peer, sealed: wasSealed } }) => {
+    if (!key && wasSealed) {
+      lock('This board is end-to-end encrypted, and this link lacks its key (the part after #). Ask whoever shared it for the whole link.');
+      mesh.removeAll();
+      return;
+    }
+    presence.upsert(peer, 'unverified');
+    if (unreadable.has(peer.id)) return;
+    unreadable.add(peer.id);
+    notice(`What ${peer.username} sends cannot be verified with this board's key (another link, or an old one), so it is not shown.`);
+  });
 
   window.addEventListener('pagehide', () => signaling.close());
-
-  try {
-    await signaling.join(roomId);
-    joined = true;
-    status('Online', 'open');
-  } catch (e) {
-    const message = e.code === 'room_full'
-      ? `This room is full (at most ${config.maxRoomSize ?? 16} people). Start a new one at /.`
-      : `Could not join the room: ${e.message}`;
-    $('#notice').textContent = message;
-    $('#notice').hidden = false;
-  }
 
   // Read-only hooks for tests and the curious; nothing here changes state.
   window.drawbridge = Object.freeze({
     state: () => ({
-      me: signaling.user,
+      me: signaling.user ?? me,
       roomId,
       joined,
+      sealed,
+      locked,
+      storage: store?.describe() ?? null,
       tokenExpiresAt: signaling.tokenExpiresAt,
       entries: model.size,
       visible: model.visible().length,
@@ -150,7 +222,93 @@ async function start() {
     peers: () => mesh.peers(),
     /** The size of the whole log as JSON: what a late joiner has to fetch. */
     logBytes: () => JSON.stringify(model.missingFor({})).length,
+    /** The last frame drawn: {entries held then, at: performance.now()}. */
+    rendered: () => view.rendered,
   });
+  const joinRoom = async () => {
+    try {
+      await signaling.join(roomId);
+      joined = true;
+      status('Online', 'open');
+    } catch (e) {
+      const message = e.code === 'room_full'
+        ? `This room is full (at most ${config.maxRoomSize ?? 16} people). Start a new one at /.`
+        : `Could not join the room: ${e.message}`;
+      notice(message);
+    }
+  };
+  if (locked) {
+    // Nothing to say to the room: it could not be authenticated.
+  } else if (online) {
+    await joinRoom();
+  } else {
+    connectWhenOnline(signaling).then((later) => {
+      becomeUser(later);
+      return joinRoom();
+    });
+  }
+
+}
+
+const SAVED_LABELS = {
+  loading: 'loading…',
+  saving: 'saving…',
+  saved: 'saved',
+  offline: 'offline: saved on this device',
+  full: 'storage full',
+  refused: 'not saved',
+  deleted: 'deleted from the server',
+};
+
+function showSaved(state) {
+  const element = $('#saved');
+  element.hidden = false;
+  element.dataset.state = state;
+  element.textContent = SAVED_LABELS[state] ?? state;
+  if (state === 'full') {
+    $('#notice').textContent = 'Storage for this board is full. What you draw now is kept on this device and '
+      + 'reaches the people online, but the server stores no more of it. To keep the picture, export it '
+      + '(Save as PNG); to keep drawing with everything saved, start a new board: ';
+    const a = document.createElement('a');
+    a.href = '/';
+    a.textContent = 'Start a new board';
+    $('#notice').append(a);
+    $('#notice').hidden = false;
+  }
+}
+
+function setUpDelete(store) {
+  const button = $('#delete-board');
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    if (!confirm('Delete this board from the server and from this device? People who have it open keep what they see.')) return;
+    button.disabled = true;
+    try {
+      await store.deleteBoard();
+      $('#notice').textContent = 'This board was deleted from the server and from this device.';
+    } catch (e) {
+      $('#notice').textContent = `The board could not be deleted: ${e.message}`;
+      button.disabled = false;
+    }
+    $('#notice').hidden = false;
+  });
+}
+
+/** Keeps trying to reach the server (after an offline start) and resolves with our user. */
+async function connectWhenOnline(signaling) {
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 15_000)) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      window.addEventListener('online', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+    const user = await signaling.connect().catch(() => null);
+    if (user) return user;
+  }
+}
+
+function registerServiceWorker() {
+  // Serves the app itself when the network is gone (sw.js).
+  navigator.serviceWorker?.register('/sw.js').catch((e) => console.warn('service worker', e));
 }
 
 /** Splits entries into arrays whose JSON stays under `maxBytes` (one entry is always small). */

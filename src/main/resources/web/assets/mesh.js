@@ -17,6 +17,14 @@
 //   peer-state   {peer, transport}   'connecting' | 'p2p' | 'relay'
 //   ready        {peer, transport}   a transport to this peer became usable
 //   message      {peer, message}     a message from a peer, whichever way it came
+//   unreadable   {peer, sealed}      a message that could not be authenticated: sealed with
+//                                    another key, changed on the way, or (sealed: false) plain
+//                                    text in a sealed room; or (sealed: true) sealed in a plain one
+//
+// With a room key (room-key.js), every mesh message is sealed before it leaves: one
+// AES-GCM seal per message, the same sealed text to every peer, in the order the app sent
+// them (sealing is asynchronous, so messages wait in one queue). Received messages are
+// opened in arrival order per peer; one that does not open is dropped, never delivered.
 
 const FALLBACK_MS = 4000;
 const RETRY_MIN_MS = 3000;
@@ -26,6 +34,8 @@ const RELAY_EVENT = 'mesh-message';
 const RELAY_BODY_MAX = 60_000;
 // A lossy message (a cursor) is dropped rather than queued behind this many.
 const LOSSY_QUEUE_MAX = 2;
+// ...or behind this many messages still being sealed.
+const LOSSY_SEALING_MAX = 8;
 
 export const MESH_EVENTS = ['session-description', 'ice-candidate', RELAY_EVENT];
 
@@ -33,11 +43,16 @@ export class Mesh extends EventTarget {
   #signaling;
   #iceServers;
   #links = new Map(); // peerId -> PeerLink
+  #key;
+  #sealing = Promise.resolve(); // the queue of outgoing messages being sealed, in send order
+  #waitingToSeal = 0;
 
-  constructor(signaling, { iceServers = [] } = {}) {
+  /** @param {object} options {iceServers, key: a RoomKey (sealed room) or null (plain room)} */
+  constructor(signaling, { iceServers = [], key = null } = {}) {
     super();
     this.#signaling = signaling;
     this.#iceServers = iceServers;
+    this.#key = key;
     signaling.addEventListener('message', (e) => this.#onSignal(e.detail));
   }
 
@@ -71,12 +86,41 @@ export class Mesh extends EventTarget {
   }
 
   /** Sends a JSON message to one peer. `lossy` messages may be dropped under pressure. */
-  send(peerId, message, { lossy = false } = {}) {
-    this.#links.get(peerId)?.send(message, lossy);
+  send(peerId, message, options) {
+    this.#transmit(() => [this.#links.get(peerId)], message, options);
   }
 
   broadcast(message, options) {
-    for (const id of this.#links.keys()) this.send(id, message, options);
+    this.#transmit(() => [...this.#links.values()], message, options);
+  }
+
+  /** Seals (in a sealed room) and sends to the links `targets()` names once sealed. */
+  #transmit(targets, message, { lossy = false } = {}) {
+    if (!this.#key) {
+      for (const link of targets()) link?.send(message, lossy);
+      return;
+    }
+    if (lossy && this.#waitingToSeal >= LOSSY_SEALING_MAX) return;
+    this.#waitingToSeal++;
+    const sealed = this.#key.seal('mesh', message);
+    this.#sealing = this.#sealing.then(() => sealed).then(
+      (text) => { for (const link of targets()) link?.send(text, lossy); },
+      (e) => console.warn('seal', e),
+    ).finally(() => { this.#waitingToSeal--; });
+  }
+
+  /** A message as it came from a link: opened (in a sealed room) in arrival order, then delivered. */
+  receive(link, raw) {
+    if (!this.#key) {
+      if (typeof raw === 'string') this.emit('unreadable', { peer: link.peer, sealed: true });
+      else this.emit('message', { peer: link.peer, message: raw });
+      return;
+    }
+    const opened = typeof raw === 'string' ? this.#key.open('mesh', raw) : Promise.reject(new Error('plain'));
+    link.inbox = link.inbox.then(() => opened).then(
+      (message) => { if (this.isCurrent(link)) this.emit('message', { peer: link.peer, message }); },
+      () => { if (this.isCurrent(link)) this.emit('unreadable', { peer: link.peer, sealed: typeof raw === 'string' }); },
+    );
   }
 
   /** A snapshot of the links, for the people list and the tests. */
@@ -110,6 +154,7 @@ export class Mesh extends EventTarget {
 class PeerLink {
   peer;
   answeredEarly = false; // made for an offer that came before its `add-peer`
+  inbox = Promise.resolve(); // received messages being opened, in arrival order
   #mesh;
   #offerer;
   #generation = 0; // bumped by every restart, so late signals of an old attempt are ignored
@@ -242,7 +287,8 @@ class PeerLink {
   onRelayed(messages) {
     // The other side gave up on peer-to-peer: answer through the relay too, without waiting.
     if (this.#transport === 'connecting') this.#setTransport('relay');
-    for (const message of messages) this.#mesh.emit('message', { peer: this.peer, message });
+    if (!Array.isArray(messages)) return;
+    for (const message of messages) this.#mesh.receive(this, message);
   }
 
   // --- channel ----------------------------------------------------------------
@@ -258,7 +304,10 @@ class PeerLink {
     };
     channel.onclose = () => { if (channel === this.#channel) this.#channelLost(); };
     channel.onmessage = ({ data }) => {
-      if (channel === this.#channel) this.#mesh.emit('message', { peer: this.peer, message: JSON.parse(data) });
+      if (channel !== this.#channel) return;
+      let message;
+      try { message = JSON.parse(data); } catch { return; }
+      this.#mesh.receive(this, message);
     };
   }
 

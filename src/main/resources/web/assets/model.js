@@ -66,6 +66,16 @@ export class DrawingModel extends EventTarget {
     return true;
   }
 
+  /**
+   * Applies many entries (a stored board) with one `change` event, `detail.entries` listing
+   * those applied. Returns them: the others were duplicates or malformed.
+   */
+  receiveAll(entries) {
+    const applied = entries.filter((entry) => isValid(entry) && !this.#entries.has(entry.id) && (this.#apply(entry, false), true));
+    if (applied.length) this.dispatchEvent(new CustomEvent('change', { detail: { entries: applied } }));
+    return applied;
+  }
+
   /** What we hold, as the highest contiguous seq per author: the `have` of a hello. */
   summary() {
     return Object.fromEntries(this.#prefix);
@@ -102,7 +112,7 @@ export class DrawingModel extends EventTarget {
 
   // --- internals ----------------------------------------------------------------
 
-  #apply(entry) {
+  #apply(entry, notify = true) {
     this.#entries.set(entry.id, entry);
     this.#clock = Math.max(this.#clock, entry.clock);
     this.#track(entry.peer, entry.seq);
@@ -119,7 +129,7 @@ export class DrawingModel extends EventTarget {
       const current = this.#toggles.get(entry.target);
       if (!current || current.seq < entry.seq) this.#toggles.set(entry.target, entry);
     }
-    this.dispatchEvent(new CustomEvent('change', { detail: { entry } }));
+    if (notify) this.dispatchEvent(new CustomEvent('change', { detail: { entry, entries: [entry] } }));
   }
 
   #withAllPoints(stroke) {

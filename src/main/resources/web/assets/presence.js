@@ -8,6 +8,7 @@ const TRANSPORT_LABELS = {
   connecting: 'connecting…',
   p2p: 'peer-to-peer',
   relay: 'via server relay',
+  unverified: 'not verified: another key',
 };
 
 // A cursor that has not moved for this long fades out (its peer may just be idle).

@@ -23,6 +23,9 @@ import io.vertx.ext.web.handler.StaticHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.function.Supplier;
@@ -46,6 +49,7 @@ public final class Api {
     private final PrometheusMeterRegistry metrics;
     private final Supplier<Future<Void>> readiness;
     private final StreamMetrics streamMetrics;
+    private static final Buffer SERVICE_WORKER = resource("web/sw.js");
     private final Buffer page;
 
     public Api(Vertx vertx, Signaling signaling, Boards boards, Tokens tokens, Settings settings,
@@ -81,17 +85,18 @@ public final class Api {
                 .put("iceServers", settings.iceServers().copy())
                 .put("maxRoomSize", signaling.maxRoomSize())));
         // Asset URLs carry no version: browsers must revalidate (a 304 is cheap) or keep old code.
-        router.get("/assets/*")
-                .handler(ctx -> {
-                    ctx.addHeadersEndHandler(end -> ctx.response().headers().set("Cache-Control", "no-cache"));
-                    ctx.next();
-                })
+        router.get("/assets/*").handler(Api::revalidate)
                 .handler(StaticHandler.create("web/assets").setDefaultContentEncoding("UTF-8"));
+        // The service worker lives at the root, so that its scope covers every /<roomId>.
+        router.get("/sw.js").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/javascript; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache")
+                .end(SERVICE_WORKER));
 
         router.get("/favicon.ico").handler(ctx -> ctx.response()
                 .setStatusCode(301).putHeader("Location", "/assets/icon.svg").end());
         router.get("/").handler(ctx -> ctx.response()
-                .setStatusCode(302).putHeader("Location", "/" + newRoomId()).end());
+                .setStatusCode(302).putHeader("Location", "/" + newRoomId() + "#new").end()); // the app makes the key
         new BoardRoutes(vertx, boards).mount(router);
         router.get("/:roomId").handler(this::page);
         router.post("/:roomId/join").handler(body).handler(auth).handler(this::join);
@@ -101,6 +106,22 @@ public final class Api {
         router.errorHandler(404, ctx -> ApiError.send(ctx, 404, "not_found", "no such route"));
         router.errorHandler(405, ctx -> ApiError.send(ctx, 405, "method_not_allowed", "method not allowed here"));
         return router;
+    }
+
+    private static Buffer resource(String name) {
+        try (InputStream in = Api.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the classpath");
+            }
+            return Buffer.buffer(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void revalidate(RoutingContext ctx) {
+        ctx.addHeadersEndHandler(end -> ctx.response().headers().set("Cache-Control", "no-cache"));
+        ctx.next();
     }
 
     /** POST /access {"username"}: a token for a new peer. */

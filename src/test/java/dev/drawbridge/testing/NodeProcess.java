@@ -40,11 +40,18 @@ public final class NodeProcess implements AutoCloseable {
      * a fresh temporary folder). Waits until it listens.
      */
     public static NodeProcess start(String name, String... flags) {
+        return start(name, List.of(), flags);
+    }
+
+    /** As {@link #start(String, String...)}, with JVM options such as {@code -DDRAWBRIDGE_LOG_LEVEL=DEBUG}. */
+    public static NodeProcess start(String name, List<String> jvmOptions, String... flags) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: these tests run after `mvn package`");
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m", "-jar", JAR.toString(),
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toString(),
                 "--host", "127.0.0.1", "--port", "0", "--token-secret", TestNode.SECRET, "--node-id", name));
         Path ownDataDir = List.of(flags).contains("--data-dir") ? null : TestNode.freshDataDir();
         if (ownDataDir != null) {

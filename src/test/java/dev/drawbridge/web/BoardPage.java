@@ -60,6 +60,49 @@ final class BoardPage {
         return board;
     }
 
+    /**
+     * Opens a full link (e.g. a saved board's {@code /<roomId>?name=..#<key>}) and waits until the
+     * app has started: joined, or stopped on a message (a page that cannot open the board never joins).
+     */
+    static BoardPage openLink(BrowserContext context, String url, String name) {
+        Page page = context.newPage();
+        page.onConsoleMessage(message -> {
+            if ("error".equals(message.type()) || "warning".equals(message.type())) {
+                System.err.println("[" + name + " console " + message.type() + "] " + message.text());
+            }
+        });
+        page.onPageError(error -> System.err.println("[" + name + " page error] " + error));
+        page.navigate(url);
+        BoardPage board = new BoardPage(page, name);
+        board.waitUntilStarted();
+        return board;
+    }
+
+    void waitUntilStarted() {
+        page.waitForFunction("() => window.drawbridge !== undefined");
+    }
+
+    /** The saved-board status shown in the toolbar: saved, saving, offline, full, ... */
+    String savedState() {
+        return page.locator("#saved").getAttribute("data-state");
+    }
+
+    /** Waits until storage holds everything this page holds ("saved"). */
+    void waitUntilSaved() {
+        page.waitForFunction("() => { const s = window.drawbridge?.state().storage;"
+                + " return s && s.state === 'saved' && s.pending === 0; }");
+    }
+
+    /** How many entries this page's log holds. */
+    int entries() {
+        return ((Number) page.evaluate("() => window.drawbridge.state().entries")).intValue();
+    }
+
+    /** The text of the app's notice, or null when none is shown. */
+    String notice() {
+        return page.locator("#notice").isVisible() ? page.locator("#notice").textContent() : null;
+    }
+
     void waitUntilJoined() {
         page.waitForFunction("() => window.drawbridge?.state().joined === true");
     }
