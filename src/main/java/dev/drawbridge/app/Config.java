@@ -1,5 +1,6 @@
 package dev.drawbridge.app;
 
+import dev.drawbridge.bus.HistoryLimits;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 
@@ -29,7 +30,9 @@ public record Config(
         int streamBufferBytes,
         JsonArray iceServers,
         int eventLoops,
-        String transport) {
+        String transport,
+        Duration resumeGrace,
+        HistoryLimits history) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -51,7 +54,13 @@ public record Config(
             new Setting("ice-servers", "ICE_SERVERS", "[]", "JSON array of RTCIceServer objects the browsers get from /config"),
             new Setting("event-loops", "EVENT_LOOPS", "0", "event loops, each with its own pair of Redis connections (0: one per core)"),
             new Setting("transport", "TRANSPORT", "auto",
-                    "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"));
+                    "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"),
+            new Setting("resume-grace", "RESUME_GRACE", "20s",
+                    "how long a peer whose stream dropped stays in its rooms, waiting to resume on any node"),
+            new Setting("history-events", "HISTORY_EVENTS", "256", "most events kept per peer for resumed streams"),
+            new Setting("history-bytes", "HISTORY_BYTES", "262144", "most bytes of events kept per peer for resumed streams"),
+            new Setting("history-age", "HISTORY_AGE", "60s",
+                    "oldest event kept per peer for resumed streams; at least the resume grace"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -105,7 +114,21 @@ public record Config(
                 number(values, "stream-buffer", 1024, 256 * 1024 * 1024),
                 iceServers(values.get("ice-servers")),
                 number(values, "event-loops", 0, 256),
-                oneOf(values, "transport", TRANSPORTS));
+                oneOf(values, "transport", TRANSPORTS),
+                duration(values, "resume-grace"),
+                history(values));
+    }
+
+    /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
+    private static HistoryLimits history(Map<String, String> values) {
+        Duration grace = duration(values, "resume-grace");
+        Duration age = duration(values, "history-age");
+        if (age.compareTo(grace) < 0) {
+            throw new IllegalArgumentException("--history-age (" + values.get("history-age").strip()
+                    + ") must be at least --resume-grace (" + values.get("resume-grace").strip() + ")");
+        }
+        return new HistoryLimits(number(values, "history-events", 1, 1_000_000),
+                number(values, "history-bytes", 1024, 64 * 1024 * 1024), age);
     }
 
     /** The text of {@code --help}. */
@@ -129,7 +152,7 @@ public record Config(
     /** The same configuration with another listening address and port. */
     public Config listening(String host, int port) {
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
-                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport);
+                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport, resumeGrace, history);
     }
 
     private static Optional<String> optional(String value) {
