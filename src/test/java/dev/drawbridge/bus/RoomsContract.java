@@ -246,6 +246,23 @@ public abstract class RoomsContract {
     }
 
     @Test
+    void unregistering_a_session_that_a_newer_one_took_over_leaves_the_peer_registered_and_in_its_rooms() {
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        String room = roomId();
+        get(here.register(ada, "older"));
+        get(here.join(room, ada, 16));
+        get(there.join(room, bob, 16));
+        get(there.register(ada, "newer")); // the stream resumed, elsewhere or here
+
+        assertThat(get(here.unregister(ada.id(), "older"))).as("the older session's grace ran out").isEmpty();
+
+        assertThat(get(there.isRegistered(ada.id()))).isTrue();
+        assertThat(get(there.shareRoom(ada.id(), bob.id()))).isTrue();
+        assertThat(get(there.unregister(ada.id(), "newer"))).isEqualTo(Map.of(room, List.of(bob)));
+    }
+
+    @Test
     void registering_again_is_harmless() {
         Peer ada = peer("ada");
         String room = roomId();

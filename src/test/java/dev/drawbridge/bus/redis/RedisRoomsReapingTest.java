@@ -159,6 +159,30 @@ class RedisRoomsReapingTest {
     }
 
     @Test
+    void the_peers_of_a_dead_node_wait_out_the_resume_grace_and_one_that_resumed_elsewhere_in_it_is_spared() {
+        Duration grace = Duration.ofMillis(1500);
+        RedisBackend doomed = node("doomed", FAST.withResumeGrace(grace));
+        RedisBackend survivor = node("survivor", FAST.withResumeGrace(grace));
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        survivor.rooms().onEvicted(evictions::add);
+        Peer resumes = register(doomed, "resumes");
+        Peer gone = register(doomed, "gone");
+        Peer other = register(survivor, "other");
+        join(doomed, "hall", resumes);
+        join(doomed, "hall", gone);
+        join(survivor, "hall", other);
+
+        long died = System.nanoTime();
+        get(doomed.close()); // its lease lapses as a dead node's would
+        get(survivor.rooms().register(resumes, "s2")); // its stream came back on the survivor at once
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> !evictions.isEmpty());
+        assertThat(Duration.ofNanos(System.nanoTime() - died)).as("lease + grace").isGreaterThan(FAST.leaseTtl().plus(grace));
+        assertThat(evictions).containsExactly(new Eviction("hall", gone, List.of(resumes, other)));
+        assertThat(get(survivor.rooms().shareRoom(resumes.id(), other.id()))).isTrue();
+    }
+
+    @Test
     void unregistering_on_a_node_the_peer_has_moved_away_from_leaves_it_in_its_rooms() {
         RedisBackend old = node("old", FAST);
         RedisBackend current = node("current", FAST);
