@@ -8,6 +8,7 @@ import dev.drawbridge.bus.redis.RedisBackend;
 import dev.drawbridge.store.Boards;
 import dev.drawbridge.store.redis.RedisBoards;
 import dev.drawbridge.store.sqlite.SqliteBoards;
+import dev.drawbridge.bus.redis.RedisSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -30,13 +31,15 @@ record Backend(Bus bus, Rooms rooms, Boards boards, Supplier<Future<Void>> readi
         if (config.redisUrl().isPresent()) {
             String url = config.redisUrl().get();
             log.info("REDIS_URL is set: node {} routes through Redis at {}, boards in Redis too", nodeId, redacted(url));
-            return RedisBackend.connect(vertx, url, nodeId).map(redis -> new Backend(
+            RedisSettings settings = RedisSettings.defaults().withResumeGrace(config.resumeGrace()).withHistory(config.history());
+            return RedisBackend.connect(vertx, url, nodeId, settings).map(redis -> new Backend(
                     redis.bus(), redis.rooms(), new RedisBoards(redis.commands(), limits(config)), redis::ping,
                     redis::close, redis::onLeaseLost));
         }
         log.info("no REDIS_URL: running alone on the in-process bus, boards in {}", config.dataDir().toAbsolutePath());
-        Bus bus = new LocalBus();
-        Rooms rooms = new LocalRooms();
+        LocalBus bus = new LocalBus(config.history());
+        // A session that ended for good takes its history with it, as with Redis.
+        Rooms rooms = new LocalRooms(bus::forget);
         return SqliteBoards.open(vertx, config.dataDir(), limits(config)).map(boards -> new Backend(
                 bus, rooms, boards, Future::succeededFuture,
                 () -> Future.all(rooms.close(), bus.close(), boards.close()).mapEmpty(), listener -> { }));

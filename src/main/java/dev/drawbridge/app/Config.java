@@ -1,5 +1,6 @@
 package dev.drawbridge.app;
 
+import dev.drawbridge.bus.HistoryLimits;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 
@@ -34,7 +35,9 @@ public record Config(
         Path dataDir,
         long boardMaxBytes,
         int boardMaxRecord,
-        Duration boardRetention) {
+        Duration boardRetention,
+        Duration resumeGrace,
+        HistoryLimits history) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -62,7 +65,13 @@ public record Config(
             new Setting("board-max-bytes", "BOARD_MAX_BYTES", "16777216", "most bytes one room's stored board holds"),
             new Setting("board-max-record", "BOARD_MAX_RECORD", "65536", "most bytes of one stored record"),
             new Setting("board-retention", "BOARD_RETENTION", "30d",
-                    "a board nobody read or wrote for this long is deleted (0: kept forever)"));
+                    "a board nobody read or wrote for this long is deleted (0: kept forever)"),
+            new Setting("resume-grace", "RESUME_GRACE", "20s",
+                    "how long a peer whose stream dropped stays in its rooms, waiting to resume on any node"),
+            new Setting("history-events", "HISTORY_EVENTS", "256", "most events kept per peer for resumed streams"),
+            new Setting("history-bytes", "HISTORY_BYTES", "262144", "most bytes of events kept per peer for resumed streams"),
+            new Setting("history-age", "HISTORY_AGE", "60s",
+                    "oldest event kept per peer for resumed streams; at least the resume grace"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -120,7 +129,21 @@ public record Config(
                 Path.of(values.get("data-dir").strip()),
                 number(values, "board-max-bytes", 1, 1 << 30),
                 boardMaxRecord(values),
-                values.get("board-retention").strip().equals("0") ? Duration.ZERO : duration(values, "board-retention"));
+                values.get("board-retention").strip().equals("0") ? Duration.ZERO : duration(values, "board-retention"),
+                duration(values, "resume-grace"),
+                history(values));
+    }
+
+    /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
+    private static HistoryLimits history(Map<String, String> values) {
+        Duration grace = duration(values, "resume-grace");
+        Duration age = duration(values, "history-age");
+        if (age.compareTo(grace) < 0) {
+            throw new IllegalArgumentException("--history-age (" + values.get("history-age").strip()
+                    + ") must be at least --resume-grace (" + values.get("resume-grace").strip() + ")");
+        }
+        return new HistoryLimits(number(values, "history-events", 1, 1_000_000),
+                number(values, "history-bytes", 1024, 64 * 1024 * 1024), age);
     }
 
     /** The text of {@code --help}. */
@@ -145,7 +168,7 @@ public record Config(
     public Config listening(String host, int port) {
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
                 maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
-                dataDir, boardMaxBytes, boardMaxRecord, boardRetention);
+                dataDir, boardMaxBytes, boardMaxRecord, boardRetention, resumeGrace, history);
     }
 
     /** A record cannot be larger than the board that holds it. */

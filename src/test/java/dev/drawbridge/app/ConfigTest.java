@@ -1,5 +1,6 @@
 package dev.drawbridge.app;
 
+import dev.drawbridge.bus.HistoryLimits;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -30,6 +31,8 @@ class ConfigTest {
         assertThat(config.boardMaxBytes()).isEqualTo(16 * 1024 * 1024);
         assertThat(config.boardMaxRecord()).isEqualTo(64 * 1024);
         assertThat(config.boardRetention()).isEqualTo(Duration.ofDays(30));
+        assertThat(config.resumeGrace()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(config.history()).isEqualTo(new HistoryLimits(256, 262_144, Duration.ofSeconds(60)));
     }
 
     @Test
@@ -53,6 +56,22 @@ class ConfigTest {
                 .hasMessageContaining("--board-max-bytes");
         assertThatThrownBy(() -> Config.parse(new String[] {"--board-retention", "-1d"}, Map.of()))
                 .hasMessageContaining("--board-retention");
+    }
+
+    @Test
+    void theResumeGraceAndTheHistoryBoundsAreSettings() {
+        Config config = Config.parse(new String[] {"--resume-grace", "5s", "--history-events", "64"},
+                Map.of("RESUME_GRACE", "30s", "HISTORY_BYTES", "65536", "HISTORY_AGE", "10s"));
+
+        assertThat(config.resumeGrace()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.history()).isEqualTo(new HistoryLimits(64, 65_536, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void aHistoryAgeShorterThanTheGraceIsRefused() {
+        assertThatThrownBy(() -> Config.parse(new String[] {"--resume-grace", "30s", "--history-age", "10s"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--history-age (10s) must be at least --resume-grace (30s)");
     }
 
     @Test
