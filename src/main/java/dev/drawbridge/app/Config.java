@@ -29,7 +29,10 @@ public record Config(
         int streamBufferBytes,
         JsonArray iceServers,
         int eventLoops,
-        String transport) {
+        String transport,
+        Duration drainSpread,
+        int drainBatch,
+        Duration drainTimeout) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -51,7 +54,12 @@ public record Config(
             new Setting("ice-servers", "ICE_SERVERS", "[]", "JSON array of RTCIceServer objects the browsers get from /config"),
             new Setting("event-loops", "EVENT_LOOPS", "0", "event loops, each with its own pair of Redis connections (0: one per core)"),
             new Setting("transport", "TRANSPORT", "auto",
-                    "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"));
+                    "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"),
+            new Setting("drain-spread", "DRAIN_SPREAD", "10s",
+                    "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"),
+            new Setting("drain-batch", "DRAIN_BATCH", "128", "on SIGTERM, most streams closed in one step"),
+            new Setting("drain-timeout", "DRAIN_TIMEOUT", "30s",
+                    "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -91,6 +99,13 @@ public record Config(
             }
             values.put(name, value);
         }
+        Duration drainSpread = duration(values, "drain-spread");
+        Duration drainTimeout = duration(values, "drain-timeout");
+        if (drainSpread.compareTo(drainTimeout) >= 0) {
+            throw new IllegalArgumentException("--drain-spread (" + values.get("drain-spread").strip()
+                    + ") must be shorter than --drain-timeout (" + values.get("drain-timeout").strip()
+                    + "): the streams must be moved before the node gives up");
+        }
         return new Config(
                 values.get("host"),
                 number(values, "port", 0, 65535),
@@ -105,7 +120,10 @@ public record Config(
                 number(values, "stream-buffer", 1024, 256 * 1024 * 1024),
                 iceServers(values.get("ice-servers")),
                 number(values, "event-loops", 0, 256),
-                oneOf(values, "transport", TRANSPORTS));
+                oneOf(values, "transport", TRANSPORTS),
+                drainSpread,
+                number(values, "drain-batch", 1, 1_000_000),
+                drainTimeout);
     }
 
     /** The text of {@code --help}. */
@@ -129,7 +147,8 @@ public record Config(
     /** The same configuration with another listening address and port. */
     public Config listening(String host, int port) {
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
-                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport);
+                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
+                drainSpread, drainBatch, drainTimeout);
     }
 
     private static Optional<String> optional(String value) {

@@ -88,6 +88,11 @@ final class SseStream implements Stream {
     }
 
     @Override
+    public void retry(long millis) {
+        post(Buffer.buffer("retry: " + millis + "\n\n"));
+    }
+
+    @Override
     public void close() {
         post(CLOSE);
     }

@@ -59,6 +59,11 @@ final class Session {
         return previous;
     }
 
+    /** The session's stream, or null once it is ending. */
+    synchronized Stream currentStream() {
+        return ending == null ? stream : null;
+    }
+
     synchronized boolean isCurrent(Stream candidate) {
         return ending == null && stream == candidate;
     }
