@@ -76,7 +76,7 @@ final class Shutdown {
             node.stop().toCompletionStage().toCompletableFuture()
                     .get(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
             log.info("drained in {} ms: {} streams moved in {} steps (at most {} in one), "
-                            + "then the requests in flight answered; stopped",
+                            + "then the listeners closed; stopped",
                     (System.nanoTime() - startNanos) / 1_000_000, report.streams(), report.steps(),
                     report.mostInOneStep());
             return 0;

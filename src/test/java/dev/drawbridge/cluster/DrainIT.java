@@ -123,6 +123,8 @@ class DrainIT {
             assertThat(exited).as("exits within the 3 s deadline (and a little for the JVM to end)").isLessThan(4500);
             assertThat(status).isZero();
         }
+        assertThat(node.output()).as("a request cut short is no error of the node's")
+                .noneSatisfy(line -> assertThat(line).contains("ERROR"));
     }
 
     @Test
