@@ -14,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -43,6 +44,8 @@ public final class Drawbridge {
     private static final Logger log = LoggerFactory.getLogger(Drawbridge.class);
     /** What {@link #drain} leaves for the backend and Vert.x to close before the deadline. */
     private static final long STOP_RESERVE_MILLIS = 1_000;
+    /** How long no request must have come before the listeners close (a load balancer has let go). */
+    private static final long QUIET_MILLIS = 500;
 
     private final Vertx vertx;
     private final Backend backend;
@@ -131,25 +134,42 @@ public final class Drawbridge {
     /**
      * The first half of a stop that drops no one (SIGTERM; {@link Shutdown} does the rest): at once
      * the node is no longer ready and takes no new stream; its streams are moved to the other nodes
-     * over the drain window ({@link Drain}); every other request is served until the window ends, so
-     * that the load balancer has learnt to send them elsewhere; then the listeners close and the
-     * requests in flight finish, until shortly before the drain deadline. Completes then; the node
-     * is {@link #stop stopped} next, from a thread of no event loop (Vert.x cannot complete a
-     * future on a loop it has just closed). The peers are left as any ended stream leaves them:
-     * nothing here unregisters them or tells their rooms.
+     * over the drain window ({@link Drain}), while every other request is served. Then every request
+     * is refused with {@code 503} (see {@link Admission}) until none has come for a moment, so that
+     * the load balancer has stopped sending; then the listeners close and the requests in flight
+     * finish, until shortly before the drain deadline. Completes then; the node is
+     * {@link #stop stopped} next, from a thread of no event loop (Vert.x cannot complete a future on
+     * a loop it has just closed). The peers are left as any ended stream leaves them: nothing here
+     * unregisters them or tells their rooms.
      */
     public Future<Drain.Report> drain() {
         long startNanos = System.nanoTime();
         admission.drain();
         Duration window = config.drainSpread();
+        long listenersBy = config.drainTimeout().toMillis() - STOP_RESERVE_MILLIS;
         log.info("draining: {} streams to move over {} ms, at most {} a step; the node exits within {} ms",
                 signaling.streams().size(), window.toMillis(), config.drainBatch(), config.drainTimeout().toMillis());
         return new Drain(vertx, new Drain.Settings(window, config.drainBatch()), new Random())
                 .run(signaling::streams)
                 .compose(report -> vertx.timer(Math.max(1, window.toMillis() - elapsedMillis(startNanos)))
-                        .compose(windowEnded -> closeListeners(config.drainTimeout().toMillis()
-                                - elapsedMillis(startNanos) - STOP_RESERVE_MILLIS))
+                        .compose(windowEnded -> {
+                            admission.close();
+                            return quiet(startNanos, listenersBy);
+                        })
+                        .compose(quiet -> closeListeners(listenersBy - elapsedMillis(startNanos)))
                         .map(report));
+    }
+
+    /** Completes once no request has come for {@link #QUIET_MILLIS}, or at {@code byMillis} into the drain. */
+    private Future<Void> quiet(long startNanos, long byMillis) {
+        Promise<Void> quiet = Promise.promise();
+        vertx.setPeriodic(0, QUIET_MILLIS / 10, timer -> {
+            if (admission.quietMillis() >= QUIET_MILLIS || elapsedMillis(startNanos) >= byMillis) {
+                vertx.cancelTimer(timer);
+                quiet.tryComplete();
+            }
+        });
+        return quiet.future();
     }
 
     /** Stops listening; each connection closes once its request in flight is answered, or at the timeout. */

@@ -102,12 +102,16 @@ class RollingRestartIT {
         List<Integer> exits = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             NodeProcess draining = nodes.get(i);
+            long signalled = System.nanoTime();
             draining.signal("TERM");
             exits.add(draining.awaitExit(Duration.ofSeconds(15)));
+            long exited = System.nanoTime();
             NodeProcess restarted = NodeProcess.start("rolling-" + i + "-restarted", flags(i, ports.get(i)));
             nodes.set(i, restarted);
             Client.await("the restarted node is ready").atMost(Duration.ofSeconds(15))
                     .until(() -> Client.send(restarted.baseUrl(), "GET", "/readyz", null, null).statusCode() == 200);
+            System.out.printf("node %d: exited %d ms after SIGTERM, ready again %d ms later%n", i,
+                    TimeUnit.NANOSECONDS.toMillis(exited - signalled), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exited));
         }
         long rolledMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - rollingNanos);
         awaitSent(sent.get() + peers.size() * 10);
