@@ -5,6 +5,7 @@ import dev.drawbridge.bus.Rooms;
 import dev.drawbridge.bus.local.LocalBus;
 import dev.drawbridge.bus.local.LocalRooms;
 import dev.drawbridge.bus.redis.RedisBackend;
+import dev.drawbridge.bus.redis.RedisSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -26,12 +27,14 @@ record Backend(Bus bus, Rooms rooms, Supplier<Future<Void>> readiness, Supplier<
         if (config.redisUrl().isPresent()) {
             String url = config.redisUrl().get();
             log.info("REDIS_URL is set: node {} routes through Redis at {}", nodeId, redacted(url));
-            return RedisBackend.connect(vertx, url, nodeId).map(redis -> new Backend(
+            RedisSettings settings = RedisSettings.defaults().withResumeGrace(config.resumeGrace()).withHistory(config.history());
+            return RedisBackend.connect(vertx, url, nodeId, settings).map(redis -> new Backend(
                     redis.bus(), redis.rooms(), redis::ping, redis::close, redis::onLeaseLost));
         }
         log.info("no REDIS_URL: running alone on the in-process bus");
-        Bus bus = new LocalBus();
-        Rooms rooms = new LocalRooms();
+        LocalBus bus = new LocalBus(config.history());
+        // A session that ended for good takes its history with it, as with Redis.
+        Rooms rooms = new LocalRooms(bus::forget);
         return Future.succeededFuture(new Backend(bus, rooms, Future::succeededFuture,
                 () -> Future.all(rooms.close(), bus.close()).mapEmpty(), listener -> { }));
     }

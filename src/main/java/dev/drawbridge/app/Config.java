@@ -1,5 +1,6 @@
 package dev.drawbridge.app;
 
+import dev.drawbridge.bus.HistoryLimits;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 
@@ -30,6 +31,8 @@ public record Config(
         JsonArray iceServers,
         int eventLoops,
         String transport,
+        Duration resumeGrace,
+        HistoryLimits history,
         Duration drainSpread,
         int drainBatch,
         Duration drainTimeout) {
@@ -55,6 +58,12 @@ public record Config(
             new Setting("event-loops", "EVENT_LOOPS", "0", "event loops, each with its own pair of Redis connections (0: one per core)"),
             new Setting("transport", "TRANSPORT", "auto",
                     "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"),
+            new Setting("resume-grace", "RESUME_GRACE", "20s",
+                    "how long a peer whose stream dropped stays in its rooms, waiting to resume on any node"),
+            new Setting("history-events", "HISTORY_EVENTS", "256", "most events kept per peer for resumed streams"),
+            new Setting("history-bytes", "HISTORY_BYTES", "262144", "most bytes of events kept per peer for resumed streams"),
+            new Setting("history-age", "HISTORY_AGE", "60s",
+                    "oldest event kept per peer for resumed streams; at least the resume grace"),
             new Setting("drain-spread", "DRAIN_SPREAD", "10s",
                     "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"),
             new Setting("drain-batch", "DRAIN_BATCH", "128", "on SIGTERM, most streams closed in one step"),
@@ -106,6 +115,11 @@ public record Config(
                     + ") must be shorter than --drain-timeout (" + values.get("drain-timeout").strip()
                     + "): the streams must be moved before the node gives up");
         }
+        if (drainSpread.compareTo(duration(values, "resume-grace")) >= 0) {
+            throw new IllegalArgumentException("--drain-spread (" + values.get("drain-spread").strip()
+                    + ") must be shorter than --resume-grace (" + values.get("resume-grace").strip()
+                    + "): a browser told to wait longer would come back after its grace");
+        }
         return new Config(
                 values.get("host"),
                 number(values, "port", 0, 65535),
@@ -121,9 +135,23 @@ public record Config(
                 iceServers(values.get("ice-servers")),
                 number(values, "event-loops", 0, 256),
                 oneOf(values, "transport", TRANSPORTS),
+                duration(values, "resume-grace"),
+                history(values),
                 drainSpread,
                 number(values, "drain-batch", 1, 1_000_000),
                 drainTimeout);
+    }
+
+    /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
+    private static HistoryLimits history(Map<String, String> values) {
+        Duration grace = duration(values, "resume-grace");
+        Duration age = duration(values, "history-age");
+        if (age.compareTo(grace) < 0) {
+            throw new IllegalArgumentException("--history-age (" + values.get("history-age").strip()
+                    + ") must be at least --resume-grace (" + values.get("resume-grace").strip() + ")");
+        }
+        return new HistoryLimits(number(values, "history-events", 1, 1_000_000),
+                number(values, "history-bytes", 1024, 64 * 1024 * 1024), age);
     }
 
     /** The text of {@code --help}. */
@@ -147,7 +175,7 @@ public record Config(
     /** The same configuration with another listening address and port. */
     public Config listening(String host, int port) {
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
-                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
+                maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport, resumeGrace, history,
                 drainSpread, drainBatch, drainTimeout);
     }
 

@@ -95,7 +95,8 @@ public final class Drawbridge {
 
         return Backend.connect(vertx, config, nodeId)
                 .compose(backend -> {
-                    Signaling signaling = new Signaling(backend.bus(), backend.rooms(), config.maxRoomSize(), metrics);
+                    Signaling signaling = new Signaling(backend.bus(), backend.rooms(), vertx, config.maxRoomSize(),
+                            config.resumeGrace(), metrics);
                     backend.onMembershipLost().accept(() -> signaling.resyncAll("membership lost"));
                     Api api = new Api(vertx, signaling, tokens,
                             new Api.Settings(config.maxBodyBytes(), config.pingInterval().toMillis(),
@@ -126,8 +127,12 @@ public final class Drawbridge {
         return signaling;
     }
 
-    /** Closes every stream and connection, then the backend. */
+    /**
+     * Closes every stream and connection, then the backend. The sessions of the streams it closes
+     * are left as they are (see {@link Signaling#stop}): their peers resume on another node.
+     */
     public Future<Void> stop() {
+        signaling.stop();
         return backend.close().get().transform(closed -> vertx.close());
     }
 

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * One server event on its way to a peer: the SSE event name and its data, one line of JSON.
- * The bus carries it as it is; the stream that finally writes it gives it its {@code id}.
+ * The bus carries it as it is, and gives it its {@link EventId} when it enters the peer's history.
  */
 public record Message(String event, String data) {
     public Message {

@@ -3,6 +3,7 @@ package dev.drawbridge.http;
 import dev.drawbridge.auth.TokenException;
 import dev.drawbridge.auth.Tokens;
 import dev.drawbridge.bus.BusUnavailableException;
+import dev.drawbridge.bus.EventId;
 import dev.drawbridge.bus.Peer;
 import dev.drawbridge.signal.Identifiers;
 import dev.drawbridge.signal.JoinResult;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +35,8 @@ import java.util.function.Supplier;
 public final class Api {
     private static final Logger log = LoggerFactory.getLogger(Api.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Stands for a Last-Event-ID that is no id of this server's: no history has its epoch. */
+    private static final EventId UNKNOWN_ID = new EventId("0", 0);
 
     /** What the routes need from the rest of the node. */
     public record Settings(int maxBodyBytes, long pingMillis, int streamBufferBytes, JsonArray iceServers) {}
@@ -129,9 +133,18 @@ public final class Api {
             throw new ApiError(406, "not_acceptable", "GET /connect needs Accept: text/event-stream");
         }
         Peer peer = Authentication.peer(ctx);
+        // What EventSource sends by itself when it reconnects; the query serves clients that
+        // cannot set headers. An id this server did not write resumes nothing it can replay: the
+        // stream then starts with resync.
+        String lastEventId = ctx.request().getHeader("Last-Event-ID");
+        if (lastEventId == null) {
+            lastEventId = ctx.request().getParam("lastEventId");
+        }
+        Optional<EventId> after = lastEventId == null || lastEventId.isBlank() ? Optional.empty()
+                : Optional.of(EventId.parse(lastEventId.strip()).orElse(UNKNOWN_ID));
         SseStream stream = new SseStream(vertx, ctx.response(), ctx.request().connection(), streamMetrics, peer.id());
         stream.start(settings.pingMillis(), settings.streamBufferBytes());
-        signaling.open(peer, stream);
+        signaling.open(peer, stream, after);
     }
 
     /** POST /:roomId/join */

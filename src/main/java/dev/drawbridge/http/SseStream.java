@@ -48,6 +48,7 @@ final class SseStream implements Stream {
     private long pingTimer = -1;
     // Written on the stream's event loop only; read anywhere.
     private volatile boolean closed;
+    private volatile boolean abandoned;
 
     /** Made on the event loop of the request, which becomes the stream's. */
     SseStream(Vertx vertx, HttpServerResponse response, HttpConnection connection, StreamMetrics metrics,
@@ -78,13 +79,18 @@ final class SseStream implements Stream {
     }
 
     @Override
-    public void send(long id, Message message) {
+    public void send(String id, Message message) {
         post(frame(id, message));
     }
 
     @Override
     public void send(Message message) {
-        post(frame(-1, message));
+        post(frame(null, message));
+    }
+
+    @Override
+    public boolean abandoned() {
+        return abandoned;
     }
 
     @Override
@@ -111,11 +117,11 @@ final class SseStream implements Stream {
         }
     }
 
-    /** The SSE framing: an optional id, the event name, and one data line, encoded straight into one buffer. */
-    static Buffer frame(long id, Message message) {
-        Buffer frame = Buffer.buffer(32 + message.event().length() + message.data().length());
-        if (id > 0) {
-            frame.appendString("id: ").appendString(Long.toString(id)).appendByte((byte) '\n');
+    /** The SSE framing: an id (null: none), the event name, and one data line, encoded straight into one buffer. */
+    static Buffer frame(String id, Message message) {
+        Buffer frame = Buffer.buffer(48 + message.event().length() + message.data().length());
+        if (id != null) {
+            frame.appendString("id: ").appendString(id).appendByte((byte) '\n');
         }
         return frame.appendString("event: ").appendString(message.event())
                 .appendString("\ndata: ").appendString(message.data()).appendString("\n\n");
@@ -157,6 +163,7 @@ final class SseStream implements Stream {
         response.write(frame);
         if (response.writeQueueFull()) {
             metrics.slowClosed();
+            abandoned = true;
             log.warn("closing the stream of {}: it stopped reading and its buffer is full", peerId);
             connection.close();
             ended();

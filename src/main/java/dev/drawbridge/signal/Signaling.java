@@ -1,19 +1,25 @@
 package dev.drawbridge.signal;
 
+import dev.drawbridge.bus.Attachment;
 import dev.drawbridge.bus.Bus;
+import dev.drawbridge.bus.EventId;
 import dev.drawbridge.bus.Message;
 import dev.drawbridge.bus.Peer;
 import dev.drawbridge.bus.Rooms;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,11 +28,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Signaling {
     private static final Logger log = LoggerFactory.getLogger(Signaling.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
     static final int MAX_ENDINGS_AT_ONCE = 64;
 
     private final Bus bus;
     private final Rooms rooms;
+    private final Vertx vertx;
     private final int maxRoomSize;
+    private final Duration grace;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     // When thousands of streams end at once (a proxy restarts), their clean-ups take turns rather
     // than flood the shared store with commands it would refuse.
@@ -35,15 +44,28 @@ public final class Signaling {
     private final Counter relaysRefused;
     private final Counter joins;
     private final Counter joinsFull;
+    private final Counter resumed;
+    private final Counter resynced;
+    private final Counter takenOver;
+    private volatile boolean stopped;
 
-    public Signaling(Bus bus, Rooms rooms, int maxRoomSize, MeterRegistry metrics) {
+    /**
+     * @param grace how long a peer whose stream ended stays registered and in its rooms, waiting for
+     *              a stream that resumes it (on any node); zero ends its session at once
+     */
+    public Signaling(Bus bus, Rooms rooms, Vertx vertx, int maxRoomSize, Duration grace, MeterRegistry metrics) {
         this.bus = bus;
         this.rooms = rooms;
+        this.vertx = vertx;
         this.maxRoomSize = maxRoomSize;
+        this.grace = grace;
         this.relaysAccepted = metrics.counter("drawbridge.relays", "outcome", "accepted");
         this.relaysRefused = metrics.counter("drawbridge.relays", "outcome", "unknown_peer");
         this.joins = metrics.counter("drawbridge.joins", "outcome", "joined");
         this.joinsFull = metrics.counter("drawbridge.joins", "outcome", "room_full");
+        this.resumed = metrics.counter("drawbridge.streams.resumed", "outcome", "replayed");
+        this.resynced = metrics.counter("drawbridge.streams.resumed", "outcome", "resync");
+        this.takenOver = metrics.counter("drawbridge.streams.taken.over");
         metrics.gaugeMapSize("drawbridge.sessions", List.of(), sessions);
         rooms.onEvicted(eviction ->
                 tell(eviction.remaining(), new ServerEvent.RemovePeer(eviction.peer(), eviction.roomId())));
@@ -53,50 +75,81 @@ public final class Signaling {
         return maxRoomSize;
     }
 
-    /**
-     * A peer opened a stream on this node. Once the peer can be reached through the bus, the stream
-     * gets {@code connected}; so whatever the peer does on seeing it, nothing sent to it is lost.
-     * A stream of a peer that already has one here takes over, and the old one gets {@code replaced}.
-     */
+    /** {@link #open(Peer, Stream, Optional)} of a stream that resumes nothing. */
     public Future<Void> open(Peer peer, Stream stream) {
-        Session fresh = new Session(peer, stream);
-        Session[] predecessor = new Session[1];
-        Session session = sessions.compute(peer.id(), (id, current) -> {
-            if (current != null && !current.ending()) {
-                return current;
-            }
-            predecessor[0] = current;
-            return fresh;
-        });
-        if (session != fresh) {
-            Stream previous = session.replace(stream);
-            stream.onClose(() -> closed(session, stream));
-            stream.send(new ServerEvent.Connected(peer).message());
-            previous.send(new ServerEvent.Replaced().message());
-            previous.close();
-            return Future.succeededFuture();
-        }
-        Future<Void> before = predecessor[0] == null ? Future.succeededFuture() : predecessor[0].ended();
+        return open(peer, stream, Optional.empty());
+    }
+
+    /**
+     * A peer opened a stream on this node, resuming after {@code lastEventId} when given. The
+     * stream subscribes, registers and attaches (see {@link Bus#attach}), then gets
+     * {@code connected}, the events after {@code lastEventId} (or {@code resync} when they are not
+     * all there any more), and the live events: whatever the peer does on seeing {@code connected},
+     * nothing sent to it is lost. It becomes the peer's only live stream in the cluster: an older
+     * one here gets {@code replaced} at once, one on another node when the attach's takeover
+     * reaches it.
+     */
+    public Future<Void> open(Peer peer, Stream stream, Optional<EventId> lastEventId) {
+        Session fresh = new Session(peer, newSessionName(), stream);
+        Session previous = sessions.put(peer.id(), fresh);
+        Future<Void> before = previous == null ? Future.succeededFuture()
+                : previous.supersede(() -> vertx.cancelTimer(previous.graceTimer()));
+        stream.onClose(() -> closed(fresh));
         Future<Void> opening = before
-                .compose(previousEnded -> bus.subscribe(peer.id(), session::deliver))
+                .compose(ready -> stillOpening(fresh, bus.subscribe(peer.id(), delivery -> {
+                    if (fresh.deliver(delivery)) {
+                        takenOver(fresh);
+                    }
+                })))
                 .compose(subscription -> {
-                    session.subscribed(subscription);
-                    return rooms.register(peer);
+                    fresh.subscribed(subscription);
+                    return stillOpening(fresh, rooms.register(peer, fresh.name()));
                 })
-                .map(registered -> {
-                    session.opened();
-                    if (session.isCurrent(stream)) {
-                        stream.send(new ServerEvent.Connected(peer).message());
+                .compose(registered -> stillOpening(fresh, bus.attach(peer.id(), fresh.name(), lastEventId)))
+                .map(attachment -> {
+                    if (lastEventId.isPresent()) {
+                        (attachment.resume() instanceof Attachment.Resume.Gap ? resynced : resumed).increment();
+                    }
+                    if (fresh.attached(attachment)) {
+                        takenOver(fresh);
                     }
                     return (Void) null;
-                })
-                .onFailure(failure -> {
-                    log.warn("could not open a session for {}: {}", peer.id(), failure.toString());
-                    stream.close();
                 });
-        session.opening(opening);
-        stream.onClose(() -> closed(session, stream));
-        return opening;
+        fresh.opening(opening.transform(done -> Future.succeededFuture()));
+        opening.onComplete(done -> {
+            if (done.failed() && !fresh.isGone()) {
+                log.warn("could not open a session for {}: {}", peer.id(), done.cause().toString());
+                fresh.openingFailed();
+                stream.close();
+            }
+            if (fresh.streamEnded()) {
+                closed(fresh);
+            }
+        });
+        return opening.recover(t -> fresh.isGone() ? Future.succeededFuture() : Future.failedFuture(t));
+    }
+
+    /** {@code step}, unless a newer stream took the session over meanwhile: then the opening stops there. */
+    private static <T> Future<T> stillOpening(Session session, Future<T> step) {
+        return step.compose(value -> session.isGone()
+                ? Future.failedFuture(new IllegalStateException("taken over while opening"))
+                : Future.succeededFuture(value));
+    }
+
+    /**
+     * A newer stream of the peer attached on another node: this one gets {@code replaced} and is
+     * closed, and the session is over here without unregistering (the peer's registration is the
+     * newer session's now).
+     */
+    private void takenOver(Session session) {
+        takenOver.increment();
+        sessions.remove(session.peer().id(), session);
+        session.stream().send(new ServerEvent.Replaced().message());
+        session.stream().close();
+        Bus.Subscription subscription = session.subscription();
+        if (subscription != null) {
+            subscription.close();
+        }
     }
 
     /**
@@ -172,7 +225,7 @@ public final class Signaling {
      */
     public void resyncAll(String reason) {
         log.warn("resyncing {} streams: {}", sessions.size(), reason);
-        Message resync = new ServerEvent.Resync(reason).message();
+        ServerEvent.Resync resync = new ServerEvent.Resync(reason);
         sessions.values().forEach(session -> session.resync(resync));
     }
 
@@ -180,9 +233,8 @@ public final class Signaling {
     public List<Stream> streams() {
         List<Stream> open = new ArrayList<>(sessions.size());
         for (Session session : sessions.values()) {
-            Stream stream = session.currentStream();
-            if (stream != null) {
-                open.add(stream);
+            if (!session.streamEnded()) {
+                open.add(session.stream());
             }
         }
         return open;
@@ -215,37 +267,82 @@ public final class Signaling {
     }
 
     /**
-     * A stream ended. Unless a newer stream took over, the peer's session is over for good: its
-     * rooms are told. The clean-up waits for the opening to finish, so it never races registration.
+     * The node is stopping: streams that end from now on leave their sessions as they are, neither
+     * waiting out a grace here nor unregistering. Their peers resume on another node within the
+     * grace, or survivors reap them once this node's lease lapsed (embedded: the process ends).
      */
-    private void closed(Session session, Stream stream) {
-        Promise<Void> ended = session.endIfCurrent(stream);
-        if (ended == null) {
-            return;
-        }
-        endings.run(() -> end(session).andThen(done -> {
-            if (done.failed()) {
-                log.warn("could not end the session of {}: {}", session.peer().id(), done.cause().toString());
-            }
-            sessions.remove(session.peer().id(), session);
-            ended.complete();
-        }));
+    public void stop() {
+        stopped = true;
     }
 
-    /** Unsubscribes, leaves every room, and tells the members left. */
-    private Future<Void> end(Session session) {
+    /** How many of this node's sessions wait in their resume grace (their stream ended). */
+    public long sessionsInGrace() {
+        return sessions.values().stream().filter(s -> s.state() == Session.State.GRACE).count();
+    }
+
+    /**
+     * A stream ended. Unless a newer stream took over, the session waits out its grace (or ends at
+     * once, for a reader that stopped reading); the opening, if still at work, decides when over.
+     */
+    private void closed(Session session) {
+        if (stopped) {
+            return;
+        }
+        switch (session.streamClosed()) {
+            case NOTHING -> { }
+            case END -> end(session);
+            case GRACE -> {
+                Bus.Subscription subscription = session.subscription();
+                if (subscription != null) {
+                    // What comes for the peer meanwhile waits in its history.
+                    subscription.close();
+                }
+                if (grace.isZero()) {
+                    if (session.graceOver()) {
+                        end(session);
+                    }
+                } else {
+                    session.graceTimer(vertx.setTimer(grace.toMillis(), timer -> {
+                        if (!stopped && session.graceOver()) {
+                            end(session);
+                        }
+                    }));
+                }
+            }
+        }
+    }
+
+    /**
+     * The session is over for good: unregisters it (unless a newer session of the peer, anywhere,
+     * registered since), and tells the members of its rooms. Takes turns with the other endings.
+     */
+    private void end(Session session) {
         Peer peer = session.peer();
-        return session.opening()
-                .transform(opened -> {
+        endings.run(() -> session.opening()
+                .compose(opened -> {
                     Bus.Subscription subscription = session.subscription();
                     return subscription == null ? Future.<Void>succeededFuture() : subscription.close();
                 })
-                .compose(unsubscribed -> rooms.unregister(peer.id()))
+                .compose(unsubscribed -> rooms.unregister(peer.id(), session.name()))
                 .compose(left -> {
                     List<Future<Void>> told = new ArrayList<>(left.size());
                     left.forEach((roomId, remaining) ->
                             told.add(tell(remaining, new ServerEvent.RemovePeer(peer, roomId))));
                     return Future.all(told).<Void>mapEmpty();
-                });
+                })
+                .andThen(done -> {
+                    if (done.failed()) {
+                        log.warn("could not end the session of {}: {}", peer.id(), done.cause().toString());
+                    }
+                    sessions.remove(peer.id(), session);
+                    session.becomeGone();
+                }));
+    }
+
+    /** A name no other session of the peer, on any node, takes. */
+    private static String newSessionName() {
+        byte[] bytes = new byte[9];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

@@ -8,10 +8,10 @@ import dev.drawbridge.bus.Message;
  */
 public interface Stream {
 
-    /** Writes an event with its per-peer sequence number. Silently does nothing once closed. */
-    void send(long id, Message message);
+    /** Writes an event of the peer's history with its id ({@code <epoch>-<n>}). Silently does nothing once closed. */
+    void send(String id, Message message);
 
-    /** Writes an event that is not part of the replayable sequence ({@code connected}). */
+    /** Writes an event that is not part of the replayable sequence ({@code connected}, {@code replaced}). */
     void send(Message message);
 
     /**
@@ -26,4 +26,12 @@ public interface Stream {
 
     /** Runs {@code handler} once when the stream ends, for whatever reason. */
     void onClose(Runnable handler);
+
+    /**
+     * Whether the stream was ended because its reader stopped reading (its buffer filled): such a
+     * peer is not waited for, its session ends at once.
+     */
+    default boolean abandoned() {
+        return false;
+    }
 }

@@ -215,20 +215,20 @@ public abstract class RoomsContract {
         Peer ada = peer("ada");
         Peer bob = peer("bob");
         Peer cy = peer("cy");
-        get(here.register(ada));
+        get(here.register(ada, "s1"));
         get(here.join(kitchen, ada, 16));
         get(there.join(kitchen, bob, 16));
         get(there.join(garden, cy, 16));
         get(here.join(garden, ada, 16));
         get(here.join(attic, ada, 16));
 
-        Map<String, List<Peer>> remaining = get(here.unregister(ada.id()));
+        Map<String, List<Peer>> remaining = get(here.unregister(ada.id(), "s1"));
 
         assertThat(remaining).isEqualTo(Map.of(kitchen, List.of(bob), garden, List.of(cy), attic, List.of()));
         assertThat(get(there.isRegistered(ada.id()))).isFalse();
         assertThat(get(there.shareRoom(ada.id(), bob.id()))).isFalse();
         assertThat(get(there.join(kitchen, cy, 16))).isEqualTo(new Join.Joined(List.of(bob)));
-        assertThat(get(there.unregister(ada.id()))).isEmpty();
+        assertThat(get(there.unregister(ada.id(), "s1"))).isEmpty();
     }
 
     @Test
@@ -236,23 +236,40 @@ public abstract class RoomsContract {
         Peer ada = peer("ada");
         assertThat(get(there.isRegistered(ada.id()))).isFalse();
 
-        get(here.register(ada));
+        get(here.register(ada, "s1"));
         assertThat(get(here.isRegistered(ada.id()))).isTrue();
         assertThat(get(there.isRegistered(ada.id()))).isTrue();
 
-        get(here.unregister(ada.id()));
+        get(here.unregister(ada.id(), "s1"));
         assertThat(get(here.isRegistered(ada.id()))).isFalse();
         assertThat(get(there.isRegistered(ada.id()))).isFalse();
+    }
+
+    @Test
+    void unregistering_a_session_that_a_newer_one_took_over_leaves_the_peer_registered_and_in_its_rooms() {
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        String room = roomId();
+        get(here.register(ada, "older"));
+        get(here.join(room, ada, 16));
+        get(there.join(room, bob, 16));
+        get(there.register(ada, "newer")); // the stream resumed, elsewhere or here
+
+        assertThat(get(here.unregister(ada.id(), "older"))).as("the older session's grace ran out").isEmpty();
+
+        assertThat(get(there.isRegistered(ada.id()))).isTrue();
+        assertThat(get(there.shareRoom(ada.id(), bob.id()))).isTrue();
+        assertThat(get(there.unregister(ada.id(), "newer"))).isEqualTo(Map.of(room, List.of(bob)));
     }
 
     @Test
     void registering_again_is_harmless() {
         Peer ada = peer("ada");
         String room = roomId();
-        get(here.register(ada));
+        get(here.register(ada, "s1"));
         get(here.join(room, ada, 16));
 
-        get(here.register(ada));
+        get(here.register(ada, "s1"));
 
         assertThat(get(there.isRegistered(ada.id()))).isTrue();
         assertThat(get(there.join(room, peer("bob"), 16))).isEqualTo(new Join.Joined(List.of(ada)));
@@ -380,16 +397,16 @@ public abstract class RoomsContract {
         String room = roomId();
         Peer ada = peer("ada");
         Peer bob = peer("bob");
-        get(here.register(ada));
-        get(there.register(bob));
+        get(here.register(ada, "s1"));
+        get(there.register(bob, "s1"));
         get(here.join(room, ada, 16));
         get(there.join(room, bob, 16));
 
-        get(here.unregister(ada.id()));
+        get(here.unregister(ada.id(), "s1"));
         assertThat(get(there.shareRoom(bob.id(), ada.id()))).isFalse();
         assertThat(get(here.shareRoom(ada.id(), bob.id()))).isFalse();
 
-        get(there.register(ada));
+        get(there.register(ada, "s1"));
         assertThat(get(there.shareRoom(bob.id(), ada.id()))).isFalse();
         assertThat(get(there.join(room, ada, 16))).isEqualTo(new Join.Joined(List.of(bob)));
         assertThat(get(here.shareRoom(bob.id(), ada.id()))).isTrue();

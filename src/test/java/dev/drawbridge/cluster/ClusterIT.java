@@ -34,7 +34,7 @@ class ClusterIT {
     static void start() {
         redis = RedisServer.start();
         for (int i = 1; i <= 3; i++) {
-            nodes.add(NodeProcess.start("cluster-node-" + i, "--redis-url", redis.url(), "--max-room-size", "4"));
+            nodes.add(NodeProcess.start("cluster-node-" + i, "--redis-url", redis.url(), "--max-room-size", "4", "--resume-grace", "500ms"));
         }
     }
 

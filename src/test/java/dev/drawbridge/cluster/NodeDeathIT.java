@@ -29,7 +29,7 @@ class NodeDeathIT {
     static void start() {
         redis = RedisServer.start();
         for (int i = 1; i <= 3; i++) {
-            nodes.add(NodeProcess.start("death-node-" + i, "--redis-url", redis.url()));
+            nodes.add(NodeProcess.start("death-node-" + i, "--redis-url", redis.url(), "--resume-grace", "1s"));
         }
     }
 

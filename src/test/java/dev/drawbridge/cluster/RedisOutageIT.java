@@ -28,7 +28,7 @@ class RedisOutageIT {
     @BeforeAll
     static void start() {
         redis = RedisServer.start();
-        one = NodeProcess.start("outage-node-1", "--redis-url", redis.url());
+        one = NodeProcess.start("outage-node-1", "--redis-url", redis.url(), "--resume-grace", "500ms");
         two = NodeProcess.start("outage-node-2", "--redis-url", redis.url());
     }
 

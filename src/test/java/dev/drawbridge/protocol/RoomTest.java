@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RoomTest {
     private static final int MAX_ROOM_SIZE = 3;
     @RegisterExtension
-    static final TestNode.PerClass node = TestNode.perClass("--max-room-size", String.valueOf(MAX_ROOM_SIZE));
+    static final TestNode.PerClass node = TestNode.perClass("--max-room-size", String.valueOf(MAX_ROOM_SIZE), "--resume-grace", "300ms");
 
     private String room;
 
@@ -164,7 +164,7 @@ class RoomTest {
     }
 
     @Test
-    void aPeerWhoseStreamClosesIsRemovedFromItsRoomsAndTheOthersAreTold() {
+    void aPeerWhoseStreamClosesIsRemovedFromItsRoomsAfterTheResumeGraceAndTheOthersAreTold() {
         Client ada = Client.access(node.baseUrl(), "ada").connect();
         Client bob = Client.access(node.baseUrl(), "bob").connect();
         ada.join(room);

@@ -34,7 +34,7 @@ class DrainTest {
         assertThat(report).isEqualTo(new Drain.Report(10, 1, 10));
         for (Recorder stream : streams) {
             assertThat(stream.told).extracting(Message::event).containsExactly("reconnect");
-            assertThat(stream.ids).containsExactly(-1L);
+            assertThat(stream.ids).as("no event id").containsExactly("none");
             long afterMillis = new JsonObject(stream.told.get(0).data()).getLong("after_ms");
             assertThat(afterMillis).isBetween(0L, 499L);
             assertThat(stream.retryMillis).isEqualTo(afterMillis);
@@ -107,19 +107,19 @@ class DrainTest {
     /** A stream that records what the drain told it, and when it was closed. */
     private static final class Recorder implements Stream {
         final List<Message> told = new CopyOnWriteArrayList<>();
-        final List<Long> ids = new CopyOnWriteArrayList<>();
+        final List<String> ids = new CopyOnWriteArrayList<>();
         volatile long retryMillis = -1;
         volatile long closedAtNanos;
 
         @Override
-        public void send(long id, Message message) {
+        public void send(String id, Message message) {
             ids.add(id);
             told.add(message);
         }
 
         @Override
         public void send(Message message) {
-            send(-1, message);
+            send("none", message);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.drawbridge.signal;
 
+import dev.drawbridge.bus.EventId;
 import dev.drawbridge.bus.Message;
 import dev.drawbridge.bus.Peer;
 import dev.drawbridge.bus.Rooms;
@@ -8,8 +9,13 @@ import dev.drawbridge.bus.local.LocalRooms;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import dev.drawbridge.testing.Client;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +27,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The domain's rules, reached without HTTP: streams here are recorders. */
 class SignalingTest {
+    private static final Duration GRACE = Duration.ofSeconds(20);
+    private static Vertx vertx;
     private final LocalRooms rooms = new LocalRooms();
-    private final Signaling signaling = new Signaling(new LocalBus(), rooms, 16, new SimpleMeterRegistry());
+    private final Signaling signaling = node(new LocalBus(), rooms, GRACE);
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopVertx() {
+        vertx.close().await();
+    }
+
+    private static Signaling node(LocalBus bus, Rooms rooms, Duration grace) {
+        return new Signaling(bus, rooms, vertx, 16, grace, new SimpleMeterRegistry());
+    }
 
     @Test
-    void aPeerWhoseStreamClosesAndReopensAtOnceIsConnectedAgainAndCanJoin() {
+    void aPeerWhoseStreamClosesAndReopensWithinTheGraceIsConnectedAgainAndStillInItsRooms() {
         Peer ada = peer("ada");
         Recorder first = new Recorder();
         signaling.open(ada, first).await();
@@ -36,7 +58,48 @@ class SignalingTest {
         signaling.open(ada, second).await();
 
         assertThat(second.names()).containsExactly("connected");
-        assertThat(signaling.join(ada, "room").await()).isInstanceOf(JoinResult.Joined.class);
+        assertThat(signaling.join(ada, "room").await()).isInstanceOf(JoinResult.AlreadyMember.class);
+    }
+
+    @Test
+    void aResumedStreamGetsWhatWasRelayedDuringTheGapThenTheLiveEventsWithTheirIds() {
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        signaling.open(bob, new Recorder()).await();
+        Recorder first = new Recorder();
+        signaling.open(ada, first).await();
+        signaling.join(ada, "gap").await();
+        signaling.join(bob, "gap").await();
+        String lastSeen = first.ids.getLast();
+
+        first.close();
+        signaling.relay(bob, ada.id(), "during", "{}").await();
+        Recorder second = new Recorder();
+        signaling.open(ada, second, EventId.parse(lastSeen)).await();
+        signaling.relay(bob, ada.id(), "after", "{}").await();
+
+        assertThat(second.names()).containsExactly("connected", "during", "after");
+        EventId seen = EventId.parse(lastSeen).orElseThrow();
+        assertThat(second.ids).containsExactly(null, seen.epoch() + "-" + (seen.n() + 1), seen.epoch() + "-" + (seen.n() + 2));
+    }
+
+    @Test
+    void aPeerWhoseGraceRunsOutIsRemovedFromItsRoomsAndItsRoomMatesAreToldOnce() {
+        Signaling quick = node(new LocalBus(), new LocalRooms(), Duration.ofMillis(50));
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        Recorder bobStream = new Recorder();
+        quick.open(bob, bobStream).await();
+        Recorder adaStream = new Recorder();
+        quick.open(ada, adaStream).await();
+        quick.join(bob, "short").await();
+        quick.join(ada, "short").await();
+
+        adaStream.close();
+
+        Client.await("bob is told").until(() -> bobStream.names().contains("remove-peer"));
+        assertThat(bobStream.names().stream().filter("remove-peer"::equals)).hasSize(1);
+        assertThat(quick.sessionCount()).isEqualTo(1);
     }
 
     @Test
@@ -56,9 +119,10 @@ class SignalingTest {
 
         assertThat(first.names()).containsExactly("connected", "add-peer", "replaced");
         assertThat(first.closed).isTrue();
-        assertThat(first.ids).containsExactly(-1L, 1L, -1L);
+        String epoch = EventId.parse(first.ids.get(1)).orElseThrow().epoch();
+        assertThat(first.ids).containsExactly(null, epoch + "-1", null);
         assertThat(second.names()).containsExactly("connected", "note");
-        assertThat(second.ids).containsExactly(-1L, 2L);
+        assertThat(second.ids).containsExactly(null, epoch + "-2");
         assertThat(bobStream.names()).doesNotContain("remove-peer");
     }
 
@@ -77,7 +141,7 @@ class SignalingTest {
     @Test
     void aJoinOfAPeerWhoseSessionIsOpenHereDoesNotAskTheRegistry() {
         CountingRooms counted = new CountingRooms();
-        Signaling node = new Signaling(new LocalBus(), counted, 16, new SimpleMeterRegistry());
+        Signaling node = node(new LocalBus(), counted, GRACE);
         Peer ada = peer("ada");
         Peer bob = peer("bob");
         node.open(ada, new Recorder()).await();
@@ -93,10 +157,10 @@ class SignalingTest {
     @Test
     void aJoinOfAPeerWithNoSessionHereAsksTheRegistry() {
         CountingRooms counted = new CountingRooms();
-        Signaling node = new Signaling(new LocalBus(), counted, 16, new SimpleMeterRegistry());
+        Signaling node = node(new LocalBus(), counted, GRACE);
         Peer nobody = peer("nobody");
         Peer elsewhere = peer("elsewhere");
-        counted.register(elsewhere).await(); // its stream is on another node
+        counted.register(elsewhere, "elsewhere").await(); // its stream is on another node
 
         assertThat(node.join(nobody, "room").await()).isEqualTo(new JoinResult.NotConnected());
         assertThat(node.join(elsewhere, "room").await()).isEqualTo(new JoinResult.Joined(List.of()));
@@ -107,11 +171,12 @@ class SignalingTest {
     @Test
     void aJoinOfAPeerWhoseSessionHereEndedAsksTheRegistryAndIsRefused() {
         CountingRooms counted = new CountingRooms();
-        Signaling node = new Signaling(new LocalBus(), counted, 16, new SimpleMeterRegistry());
+        Signaling node = node(new LocalBus(), counted, Duration.ofMillis(20));
         Peer ada = peer("ada");
         Recorder stream = new Recorder();
         node.open(ada, stream).await();
         stream.close();
+        Client.await("the grace runs out").until(() -> node.sessionCount() == 0);
 
         assertThat(node.join(ada, "room").await()).isEqualTo(new JoinResult.NotConnected());
         assertThat(counted.registryLookups).isEqualTo(1);
@@ -122,7 +187,7 @@ class SignalingTest {
         CountingRooms counted = new CountingRooms();
         Promise<Void> registration = Promise.promise();
         counted.registration = registration.future();
-        Signaling node = new Signaling(new LocalBus(), counted, 16, new SimpleMeterRegistry());
+        Signaling node = node(new LocalBus(), counted, GRACE);
         Peer ada = peer("ada");
         Recorder stream = new Recorder();
         Future<Void> opening = node.open(ada, stream);
@@ -151,8 +216,8 @@ class SignalingTest {
         volatile Future<Void> registration = Future.succeededFuture();
 
         @Override
-        public Future<Void> register(Peer peer) {
-            return registration.compose(v -> rooms.register(peer));
+        public Future<Void> register(Peer peer, String session) {
+            return registration.compose(v -> rooms.register(peer, session));
         }
 
         @Override
@@ -172,8 +237,8 @@ class SignalingTest {
         }
 
         @Override
-        public Future<Map<String, List<Peer>>> unregister(String peerId) {
-            return rooms.unregister(peerId);
+        public Future<Map<String, List<Peer>>> unregister(String peerId, String session) {
+            return rooms.unregister(peerId, session);
         }
 
         @Override
@@ -195,19 +260,19 @@ class SignalingTest {
     /** A stream that records what it was sent. */
     private static final class Recorder implements Stream {
         final List<Message> messages = new ArrayList<>();
-        final List<Long> ids = new ArrayList<>();
+        final List<String> ids = new ArrayList<>();
         final List<Runnable> onClose = new ArrayList<>();
         boolean closed;
 
         @Override
-        public synchronized void send(long id, Message message) {
+        public synchronized void send(String id, Message message) {
             ids.add(id);
             messages.add(message);
         }
 
         @Override
         public void send(Message message) {
-            send(-1, message);
+            send(null, message);
         }
 
         @Override

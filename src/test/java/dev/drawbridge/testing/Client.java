@@ -3,7 +3,15 @@ package dev.drawbridge.testing;
 import io.vertx.core.json.JsonObject;
 import org.awaitility.Awaitility;
 
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,6 +46,7 @@ public final class Client {
     private final List<Long> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long streamEndedNanos;
     private volatile CompletableFuture<HttpResponse<Void>> stream;
+    private volatile Socket rawSocket;
 
     private Client(String baseUrl, String token, String username) {
         this.baseUrl = baseUrl;
@@ -89,7 +98,12 @@ public final class Client {
 
     /** Opens the event stream without waiting for anything. */
     public void openStream() {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/connect?token=" + token))
+        openStream("");
+    }
+
+    /** Opens the event stream with {@code query} (e.g. {@code "&lastEventId=..."}) after the token. */
+    public void openStream(String query) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/connect?token=" + token + query))
                 .header("Accept", "text/event-stream")
                 .GET().build();
         stream = HTTP.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new EventParser()));
@@ -107,6 +121,123 @@ public final class Client {
             current.cancel(true);
             current.thenAccept(response -> { }).exceptionally(failure -> null);
         }
+        Socket socket = rawSocket;
+        if (socket != null) {
+            cut();
+        }
+    }
+
+    /**
+     * Opens the event stream on a socket of its own, sending {@code Last-Event-ID} when
+     * {@code lastEventId} is not null, as EventSource does when it reconnects, and waits for
+     * {@code connected}. Such a stream can be {@link #cut}.
+     */
+    public Client resume(String lastEventId) {
+        return resume(baseUrl, lastEventId);
+    }
+
+    /** {@link #resume(String)} on the node at {@code nodeUrl}: a browser that reconnected elsewhere. */
+    public Client resume(String nodeUrl, String lastEventId) {
+        URI base = URI.create(nodeUrl);
+        try {
+            Socket socket = new Socket();
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5_000);
+            rawSocket = socket;
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /connect?token=" + token + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
+                    + "Accept: text/event-stream\r\n"
+                    + (lastEventId == null ? "" : "Last-Event-ID: " + lastEventId + "\r\n")
+                    + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            int connectedBefore = events("connected").size();
+            Thread reader = new Thread(() -> readRaw(socket), "sse-" + username);
+            reader.setDaemon(true);
+            reader.start();
+            await(username + " is connected again").until(() -> events("connected").size() > connectedBefore);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Cuts the raw stream's socket as a network would (a reset, no orderly close). */
+    public void cut() {
+        Socket socket = rawSocket;
+        rawSocket = null;
+        if (socket != null) {
+            try {
+                socket.setSoLinger(true, 0);
+                socket.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** The last id this client's streams received: what EventSource would send as Last-Event-ID. */
+    public String lastEventId() {
+        String last = null;
+        for (SseEvent event : events()) {
+            if (event.id() != null) {
+                last = event.id();
+            }
+        }
+        return last;
+    }
+
+    /** The HTTP/1.1 response of a raw stream: headers, then the chunked body, split into lines. */
+    private void readRaw(Socket socket) {
+        EventParser parser = new EventParser();
+        try (InputStream in = new BufferedInputStream(socket.getInputStream())) {
+            boolean chunked = false;
+            for (String header = line(in); header != null && !header.isEmpty(); header = line(in)) {
+                chunked |= header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding: chunked");
+            }
+            java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+            while (true) {
+                byte[] chunk;
+                if (chunked) {
+                    String size = line(in);
+                    if (size == null) {
+                        break;
+                    }
+                    int length = Integer.parseInt(size.strip(), 16);
+                    if (length == 0) {
+                        break;
+                    }
+                    chunk = in.readNBytes(length);
+                    line(in);
+                } else {
+                    chunk = new byte[1];
+                    if (in.read(chunk) < 0) {
+                        break;
+                    }
+                }
+                for (byte b : chunk) {
+                    if (b == '\n') {
+                        parser.onNext(pending.toString(StandardCharsets.UTF_8));
+                        pending.reset();
+                    } else {
+                        pending.write(b);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // The socket was cut, or the server ended the stream.
+        }
+        parser.onComplete();
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b >= 0; b = in.read()) {
+            if (b == '\n') {
+                int end = line.length();
+                return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
+            }
+            line.append((char) b);
+        }
+        return line.isEmpty() ? null : line.toString();
     }
 
     public HttpResponse<String> join(String roomId) {

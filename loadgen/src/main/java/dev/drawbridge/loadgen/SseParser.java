@@ -15,13 +15,17 @@ final class SseParser {
 
     /** One dispatched event. {@code id} is null when the event carried no {@code id:} line. */
     record Event(String id, String event, String data) {
-        /** The id as a number, or -1 when the event had none or it is not a number. */
+        /**
+         * The event's number in the peer's sequence: the id itself, or its part after the last
+         * {@code -} for the server's {@code <epoch>-<n>} ids; -1 when the event had none or it is
+         * not a number.
+         */
         long numericId() {
             if (id == null) {
                 return -1;
             }
             try {
-                return Long.parseLong(id);
+                return Long.parseLong(id.substring(id.lastIndexOf('-') + 1));
             } catch (NumberFormatException e) {
                 return -1;
             }

@@ -44,6 +44,13 @@ class SseParserTest {
     }
 
     @Test
+    void anIdOfEpochAndNumberNumbersTheEventByItsNumber() {
+        feed("id: 3fa2c01b7-42\nevent: load\ndata: {}\n\n");
+
+        assertThat(events.get(0).numericId()).isEqualTo(42);
+    }
+
+    @Test
     void connectedAndPingCarryNoIdEvenAfterAnEventThatHadOne() {
         feed("id: 7\nevent: load\ndata: {}\n\nevent: ping\ndata: {}\n\n");
 

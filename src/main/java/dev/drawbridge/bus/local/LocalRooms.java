@@ -22,17 +22,28 @@ import java.util.function.Consumer;
 public final class LocalRooms implements Rooms {
     private final Map<String, LinkedHashMap<String, Peer>> members = new HashMap<>();
     private final Map<String, Set<String>> roomsOf = new HashMap<>();
-    private final Set<String> registered = new HashSet<>();
+    /** Peer id -> the session that registered it last. */
+    private final Map<String, String> registered = new HashMap<>();
+    private final Consumer<String> onForgotten;
+
+    /** {@code onForgotten} learns of every peer unregistered for good (the bus drops its history). */
+    public LocalRooms(Consumer<String> onForgotten) {
+        this.onForgotten = onForgotten;
+    }
+
+    public LocalRooms() {
+        this(peerId -> { });
+    }
 
     @Override
-    public synchronized Future<Void> register(Peer peer) {
-        registered.add(peer.id());
+    public synchronized Future<Void> register(Peer peer, String session) {
+        registered.put(peer.id(), session);
         return Future.succeededFuture();
     }
 
     @Override
     public synchronized Future<Boolean> isRegistered(String peerId) {
-        return Future.succeededFuture(registered.contains(peerId));
+        return Future.succeededFuture(registered.containsKey(peerId));
     }
 
     @Override
@@ -66,8 +77,13 @@ public final class LocalRooms implements Rooms {
     }
 
     @Override
-    public synchronized Future<Map<String, List<Peer>>> unregister(String peerId) {
+    public synchronized Future<Map<String, List<Peer>>> unregister(String peerId, String session) {
+        String owner = registered.get(peerId);
+        if (owner != null && !owner.equals(session)) {
+            return Future.succeededFuture(Map.of());
+        }
         registered.remove(peerId);
+        onForgotten.accept(peerId);
         Set<String> rooms = roomsOf.remove(peerId);
         Map<String, List<Peer>> remaining = new LinkedHashMap<>();
         if (rooms != null) {

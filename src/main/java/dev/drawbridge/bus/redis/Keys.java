@@ -27,7 +27,23 @@ final class Keys {
         return channel.substring(head.length(), channel.length() - tail.length());
     }
 
-    /** STRING: the id of the node that holds the peer's session. Its presence is "registered". */
+    /**
+     * HASH of the peer's history: {@code e} its epoch, {@code n} the number of its last event,
+     * {@code b} the bytes {@link #peerHistory} holds, {@code t} the turn of the last attached stream.
+     */
+    static String peerSequence(String peerId) {
+        return PREFIX + "{peer:" + peerId + "}:seq";
+    }
+
+    /** LIST of the peer's last events, oldest first: {@code <n> <ms> <event>\n<data>}. */
+    static String peerHistory(String peerId) {
+        return PREFIX + "{peer:" + peerId + "}:history";
+    }
+
+    /**
+     * STRING: the owner of the peer's session, {@code <lease id>/<session>}: the node that holds it
+     * and which of that node's sessions of the peer. Its presence is "registered".
+     */
     static String peerNode(String peerId) {
         return PREFIX + "{peer:" + peerId + "}:node";
     }

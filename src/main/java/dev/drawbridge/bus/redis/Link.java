@@ -50,6 +50,7 @@ final class Link implements Commands {
     private final BiConsumer<RedisConnection, Response> onPush;
     private final Consumer<RedisConnection> onUp;
     private final Runnable onDown;
+    private final List<Request> setup;
 
     private final EventLoop loop;
     // The reads of the current turn of this link's event loop; touched on that loop only.
@@ -67,6 +68,18 @@ final class Link implements Commands {
 
     Link(Vertx vertx, Context context, Redis client, String name, RedisSettings settings,
          BiConsumer<RedisConnection, Response> onPush, Consumer<RedisConnection> onUp, Runnable onDown) {
+        this(vertx, context, client, name, settings, onPush, onUp, onDown, List.of());
+    }
+
+    /**
+     * A link that sends {@code setup} on every new connection before any other command: the
+     * scripts whose order matters ({@code deliver}) are then known to Redis when the first command
+     * runs them by their SHA-1, so that no {@code NOSCRIPT} retry can let a later delivery overtake
+     * an earlier one (only an operator's {@code SCRIPT FLUSH} on a live connection still could).
+     */
+    Link(Vertx vertx, Context context, Redis client, String name, RedisSettings settings,
+         BiConsumer<RedisConnection, Response> onPush, Consumer<RedisConnection> onUp, Runnable onDown,
+         List<Request> setup) {
         this.vertx = vertx;
         this.context = context;
         this.loop = ((ContextInternal) context).nettyEventLoop();
@@ -76,6 +89,7 @@ final class Link implements Commands {
         this.onPush = onPush;
         this.onUp = onUp;
         this.onDown = onDown;
+        this.setup = List.copyOf(setup);
         this.retryDelayMs = settings.reconnectMin().toMillis();
     }
 
@@ -230,7 +244,10 @@ final class Link implements Commands {
             conn.handler(push -> onPush.accept(conn, push));
             conn.exceptionHandler(t -> lost(conn, ended, t));
             conn.endHandler(v -> lost(conn, ended, null));
-            return conn.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(name))
+            List<Request> first = new ArrayList<>();
+            first.add(Request.cmd(Command.CLIENT).arg("SETNAME").arg(name));
+            first.addAll(setup);
+            return conn.batch(first)
                     .timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .compose(ok -> install(conn, ended), t -> {
                         conn.close();

@@ -1,6 +1,7 @@
 package dev.drawbridge.bus.redis;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -123,26 +124,41 @@ final class Liveness {
             return;
         }
         Script.CLAIM.run(commands, LIVENESS_KEYS,
-                        List.of(leaseId, Long.toString(settings.claimTtl().toMillis()), pauseMs()))
-                .compose(reply -> {
-                    Future<Void> chain = Future.succeededFuture();
+                        List.of(leaseId, Long.toString(settings.claimDuration().toMillis()), pauseMs()))
+                .onSuccess(reply -> {
+                    // Each claimed node on its own: one waiting out its grace holds up no other claim.
                     for (int i = 0; i < reply.size(); i++) {
                         String dead = reply.get(i).toString();
-                        chain = chain.compose(v -> reapNode(dead));
+                        reapNode(dead).onFailure(t -> log.debug("reaping {} failed: {}", dead, t.getMessage()));
                     }
-                    return chain;
                 })
-                .onFailure(t -> log.debug("reaping failed: {}", t.getMessage()))
+                .onFailure(t -> log.debug("claiming failed: {}", t.getMessage()))
                 .onComplete(r -> reaping.set(false));
     }
 
+    /**
+     * Reaps a node this one claimed, after the resume grace: its peers' streams ended when it died,
+     * and each may resume on another node within the grace, which takes its registration over and
+     * spares it. The claim lasts the grace and then {@code claimTtl}.
+     */
     private Future<Void> reapNode(String dead) {
         long started = System.nanoTime();
-        return rooms.reap(dead)
+        return afterGrace()
+                .compose(v -> stopped ? Future.failedFuture("stopped") : rooms.reap(dead))
                 // Done: release the claim. A failure keeps it, and another survivor retries after claimTtl.
                 .compose(v -> commands.send(Request.cmd(Command.ZREM).arg(Keys.CLAIMS).arg(dead)))
                 .onSuccess(v -> log.info("reaped node {} in {} ms", dead, (System.nanoTime() - started) / 1_000_000))
                 .mapEmpty();
+    }
+
+    private Future<Void> afterGrace() {
+        long grace = settings.resumeGrace().toMillis();
+        if (grace <= 0) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> waited = Promise.promise();
+        vertx.setTimer(grace, id -> waited.complete());
+        return waited.future();
     }
 
     private List<String> leaseArgs() {

@@ -75,13 +75,14 @@ public final class RedisBackend {
             Link subscriptions = new Link(vertx, context, client, "drawbridge:" + nodeId + ":sub:" + i, settings,
                     subscriber::onPush, subscriber::restore, subscriber::lost);
             Link commands = new Link(vertx, context, client, "drawbridge:" + nodeId + ":cmd:" + i, settings,
-                    (connection, push) -> { }, connection -> reconnected(), () -> { });
+                    (connection, push) -> { }, connection -> reconnected(), () -> { },
+                    List.of(Script.DELIVER.loading()));
             lanes.add(new Lanes.Lane(loop, commands, subscriber));
             links.add(commands);
             links.add(subscriptions);
         }
         this.lanes = new Lanes(lanes);
-        this.bus = new RedisBus(this.lanes, this::partClosed);
+        this.bus = new RedisBus(this.lanes, settings.history(), this::partClosed);
         this.rooms = new RedisRooms(this.lanes, leaseId, this::partClosed);
         this.liveness = new Liveness(vertx, this.lanes, leaseId, settings, rooms, this::leaseLost);
         rooms.attach(liveness);

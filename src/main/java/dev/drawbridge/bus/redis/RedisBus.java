@@ -1,27 +1,44 @@
 package dev.drawbridge.bus.redis;
 
+import dev.drawbridge.bus.Attachment;
 import dev.drawbridge.bus.Bus;
 import dev.drawbridge.bus.BusUnavailableException;
+import dev.drawbridge.bus.Delivery;
+import dev.drawbridge.bus.EventId;
+import dev.drawbridge.bus.HistoryLimits;
 import dev.drawbridge.bus.Message;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * Delivery through sharded pub/sub: one channel per peer ({@link Keys#channel}), published on the
  * command connection of the caller's lane and received on the subscriber connection of the lane
- * that holds the peer's stream ({@link Lanes}), whatever the number of peers. A message travels as
- * {@code event + "\n" + data}: data is one line, so the last newline separates them.
+ * that holds the peer's stream ({@link Lanes}), whatever the number of peers.
  *
- * <p>Order per caller holds because one thread publishes on one connection, Redis forwards in the
- * order it receives, and a peer's channel is read on one subscriber connection, in the order the
- * messages arrive.
+ * <p>Every delivery is one script on the peer's slot ({@code deliver.lua}): it numbers the message,
+ * appends it to the peer's history, trims the history to its limits and publishes it, in place of
+ * a bare {@code SPUBLISH}: still one command and one round trip per relay. A message travels as
+ * {@code <epoch>-<n> <event>\n<data>} (data is one line, event names hold no space), a takeover
+ * ({@code attach.lua}) as {@code !<epoch> <turn> <stream>}.
+ *
+ * <p>Order holds because Redis runs one peer's scripts one at a time and forwards its channel's
+ * messages in that order, one thread sends its commands on one connection, and a peer's channel is
+ * read on one subscriber connection, in the order the messages arrive.
  */
 final class RedisBus implements Bus {
     private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
@@ -31,23 +48,43 @@ final class RedisBus implements Bus {
      * a replaced subscription from the current one.
      */
     private static final class Route {
-        final Consumer<Message> handler;
+        final Consumer<Delivery> handler;
         final Subscriber subscriber;
 
-        Route(Consumer<Message> handler, Subscriber subscriber) {
+        Route(Consumer<Delivery> handler, Subscriber subscriber) {
             this.handler = handler;
             this.subscriber = subscriber;
         }
     }
 
+    /**
+     * How long a peer's sequence outlives its last event or stream: a peer quiet for longer than
+     * this resumes with {@code resync}. Its session's end deletes it long before, normally.
+     */
+    static final Duration SEQUENCE_TTL = Duration.ofHours(24);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private final Lanes lanes;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private final Runnable onClosed;
+    // Epochs this node makes: a random prefix of its own and a counter, unique across the cluster.
+    private final String epochPrefix;
+    private final AtomicLong epochs = new AtomicLong();
+    private final String maxEvents;
+    private final String maxBytes;
+    private final String maxAge;
+    private final String sequenceTtl = Long.toString(SEQUENCE_TTL.toMillis());
     private volatile boolean closed;
 
-    RedisBus(Lanes lanes, Runnable onClosed) {
+    RedisBus(Lanes lanes, HistoryLimits limits, Runnable onClosed) {
         this.lanes = lanes;
         this.onClosed = onClosed;
+        byte[] prefix = new byte[5];
+        RANDOM.nextBytes(prefix);
+        this.epochPrefix = HexFormat.of().formatHex(prefix);
+        this.maxEvents = Integer.toString(limits.events());
+        this.maxBytes = Integer.toString(limits.bytes());
+        this.maxAge = Long.toString(limits.age().toMillis());
     }
 
     @Override
@@ -55,11 +92,30 @@ final class RedisBus implements Bus {
         if (closed) {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
-        return lanes.send(Request.cmd(Command.SPUBLISH).arg(Keys.channel(peerId)).arg(encode(message))).mapEmpty();
+        return Script.DELIVER.run(lanes, historyKeys(peerId),
+                List.of(encode(message), maxEvents, maxBytes, maxAge, newEpoch(), sequenceTtl)).mapEmpty();
     }
 
     @Override
-    public Future<Subscription> subscribe(String peerId, Consumer<Message> handler) {
+    public Future<Attachment> attach(String peerId, String stream, Optional<EventId> after) {
+        if (closed) {
+            return Future.failedFuture(new BusUnavailableException("bus closed"));
+        }
+        List<String> args = List.of(newEpoch(), stream, after.map(EventId::epoch).orElse(""),
+                after.map(id -> Long.toString(id.n())).orElse("0"), sequenceTtl);
+        return Script.ATTACH.run(lanes, historyKeys(peerId), args).map(RedisBus::attachment);
+    }
+
+    @Override
+    public Future<Void> forget(String peerId) {
+        if (closed) {
+            return Future.failedFuture(new BusUnavailableException("bus closed"));
+        }
+        return lanes.send(Request.cmd(Command.DEL).arg(Keys.peerSequence(peerId)).arg(Keys.peerHistory(peerId))).mapEmpty();
+    }
+
+    @Override
+    public Future<Subscription> subscribe(String peerId, Consumer<Delivery> handler) {
         if (closed) {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
@@ -106,15 +162,15 @@ final class RedisBus implements Bus {
         if (route == null) {
             return;
         }
-        Message message;
+        Delivery delivery;
         try {
-            message = decode(payload);
+            delivery = decode(payload);
         } catch (RuntimeException e) {
             log.warn("dropping malformed message on {}: {}", channel, e.getMessage());
             return;
         }
         try {
-            route.handler.accept(message);
+            route.handler.accept(delivery);
         } catch (RuntimeException e) {
             log.error("handler of peer {} failed", peerId, e);
         }
@@ -127,15 +183,62 @@ final class RedisBus implements Bus {
         }
     }
 
+    /** The peer's sequence, history and channel: the keys of deliver.lua and attach.lua, on the peer's slot. */
+    static List<String> historyKeys(String peerId) {
+        return List.of(Keys.peerSequence(peerId), Keys.peerHistory(peerId), Keys.channel(peerId));
+    }
+
+    private String newEpoch() {
+        return epochPrefix + Long.toString(epochs.incrementAndGet(), 36);
+    }
+
     static String encode(Message message) {
         return message.event() + "\n" + message.data();
     }
 
-    static Message decode(String payload) {
-        int cut = payload.lastIndexOf('\n');
+    /** A message of a peer's channel: {@code <id> <event>\n<data>}, or a takeover {@code !<epoch> <turn> <stream>}. */
+    static Delivery decode(String payload) {
+        if (payload.startsWith("!")) {
+            String[] parts = payload.substring(1).split(" ", 3);
+            if (parts.length != 3) {
+                throw new IllegalArgumentException("malformed takeover");
+            }
+            return new Delivery.Takeover(parts[0], Long.parseLong(parts[1]), parts[2]);
+        }
+        int space = payload.indexOf(' ');
+        if (space < 0) {
+            throw new IllegalArgumentException("no id");
+        }
+        EventId id = EventId.parse(payload.substring(0, space)).orElseThrow(() -> new IllegalArgumentException("bad id"));
+        return new Delivery.Event(id, message(payload, space + 1));
+    }
+
+    /** {@code <event>\n<data>} from {@code from} on. */
+    private static Message message(String text, int from) {
+        int cut = text.indexOf('\n', from);
         if (cut < 0) {
             throw new IllegalArgumentException("no event separator");
         }
-        return new Message(payload.substring(0, cut), payload.substring(cut + 1));
+        return new Message(text.substring(from, cut), text.substring(cut + 1));
+    }
+
+    /** The reply of attach.lua. */
+    private static Attachment attachment(Response reply) {
+        String epoch = reply.get(0).toString();
+        long at = reply.get(1).toLong();
+        long turn = reply.get(2).toLong();
+        if (reply.get(3).toString().equals("gap")) {
+            return new Attachment(turn, new EventId(epoch, at), new Attachment.Resume.Gap(reply.get(4).toString()));
+        }
+        List<Delivery.Event> events = new ArrayList<>(reply.size() - 4);
+        for (int i = 4; i < reply.size(); i++) {
+            // '<n> <ms> <event>\n<data>'
+            String entry = reply.get(i).toString();
+            int first = entry.indexOf(' ');
+            int second = entry.indexOf(' ', first + 1);
+            long n = Long.parseLong(entry.substring(0, first));
+            events.add(new Delivery.Event(new EventId(epoch, n), message(entry, second + 1)));
+        }
+        return new Attachment(turn, new EventId(epoch, at), new Attachment.Resume.Replay(events));
     }
 }

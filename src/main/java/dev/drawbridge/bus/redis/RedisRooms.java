@@ -82,8 +82,9 @@ final class RedisRooms implements Rooms {
     private final String leaseId;
     private final Runnable onClosed;
     private final List<Consumer<Eviction>> listeners = new CopyOnWriteArrayList<>();
-    // Peers registered here, to register them again when Redis forgot them (restart, lost lease).
-    private final Map<String, Peer> local = new ConcurrentHashMap<>();
+    // Peers registered here, with their owners, to register them again when Redis forgot them
+    // (restart, lost lease).
+    private final Map<String, String> local = new ConcurrentHashMap<>();
     // Numbers this node's joins and leaves; with the lease id, names each one across the cluster.
     private final AtomicLong operations = new AtomicLong();
     private volatile Liveness liveness;
@@ -100,13 +101,19 @@ final class RedisRooms implements Rooms {
     }
 
     @Override
-    public Future<Void> register(Peer peer) {
+    public Future<Void> register(Peer peer, String session) {
         if (closed) {
             return closedFuture();
         }
-        Future<Response> owner = commands.send(Request.cmd(Command.SET).arg(Keys.peerNode(peer.id())).arg(leaseId));
+        String owner = owner(session);
+        Future<Response> owned = commands.send(Request.cmd(Command.SET).arg(Keys.peerNode(peer.id())).arg(owner));
         Future<Response> listed = commands.send(Request.cmd(Command.SADD).arg(Keys.nodePeers(leaseId)).arg(peer.id()));
-        return Future.all(owner, listed).onSuccess(v -> local.put(peer.id(), peer)).mapEmpty();
+        return Future.all(owned, listed).onSuccess(v -> local.put(peer.id(), owner)).mapEmpty();
+    }
+
+    /** The value of a peer's registration made by this node's session {@code session}. */
+    private String owner(String session) {
+        return leaseId + "/" + session;
     }
 
     @Override
@@ -164,18 +171,23 @@ final class RedisRooms implements Rooms {
     }
 
     @Override
-    public Future<Map<String, List<Peer>>> unregister(String peerId) {
+    public Future<Map<String, List<Peer>>> unregister(String peerId, String session) {
         if (closed) {
             return closedFuture();
         }
-        local.remove(peerId);
-        // One script reads the owner and the rooms, and marks every room leaving (see the class
-        // comment), so the session's end takes no more round trips than the leaves themselves.
-        List<String> peerKeys = List.of(Keys.peerNode(peerId), Keys.peerRooms(peerId));
-        return Script.UNREGISTER.run(commands, peerKeys, List.of(leaseId)).compose(reply -> {
+        String owner = owner(session);
+        local.remove(peerId, owner);
+        // One script checks the owner, drops the history and marks every room leaving (see the
+        // class comment), so the session's end takes no more round trips than the leaves themselves.
+        return Script.UNREGISTER.run(commands, peerKeys(peerId), List.of(owner)).compose(reply -> {
             if (reply.get(0).toString().equals("moved")) {
-                // The peer's session went on on another node (a stream that resumed there): its
-                // session did not end, only this node's part of it. Leave it in its rooms.
+                // The peer's session went on elsewhere (a stream that resumed on another node, or a
+                // newer session here): only this session ended. Leave the peer in its rooms, and in
+                // this node's set if the newer session is this node's.
+                String newer = reply.get(1).toString();
+                if (newer.startsWith(leaseId + "/")) {
+                    return Future.succeededFuture(Map.<String, List<Peer>>of());
+                }
                 return commands.send(Request.cmd(Command.SREM).arg(Keys.nodePeers(leaseId)).arg(peerId))
                         .map(v -> Map.<String, List<Peer>>of());
             }
@@ -187,12 +199,10 @@ final class RedisRooms implements Rooms {
             // Forgotten only after the leaves (sent behind them on the one command connection,
             // which Redis runs in order): a node dying in between leaves a registered peer whose
             // rooms, marked leaving, the reaper still finds, not a member without an owner.
-            Future<Response> owner = commands.send(Request.cmd(Command.GETDEL).arg(Keys.peerNode(peerId)));
-            Future<Response> forgotten = commands.send(Request.cmd(Command.DEL).arg(Keys.peerRooms(peerId)));
-            return Future.all(List.of(Future.all(leaves), owner, forgotten)).compose(v -> {
-                String ownerNode = owner.result() == null ? leaseId : owner.result().toString();
-                return commands.send(Request.cmd(Command.SREM).arg(Keys.nodePeers(ownerNode)).arg(peerId));
-            }).map(v -> {
+            Future<Response> forgotten = Script.FORGET_PEER.run(commands, peerKeys(peerId), List.of(owner));
+            return Future.all(Future.all(leaves), forgotten).compose(v -> forgotten.result().toInteger() == 1
+                    ? commands.send(Request.cmd(Command.SREM).arg(Keys.nodePeers(leaseId)).arg(peerId))
+                    : Future.succeededFuture()).map(v -> {
                 Map<String, List<Peer>> remaining = new LinkedHashMap<>();
                 for (int i = 0; i < roomIds.size(); i++) {
                     String roomId = roomIds.get(i);
@@ -201,6 +211,11 @@ final class RedisRooms implements Rooms {
                 return remaining;
             });
         });
+    }
+
+    /** The keys of a peer that unregister, reaping and forgetting touch: all on the peer's slot. */
+    private static List<String> peerKeys(String peerId) {
+        return List.of(Keys.peerNode(peerId), Keys.peerRooms(peerId), Keys.peerSequence(peerId), Keys.peerHistory(peerId));
     }
 
     @Override
@@ -309,17 +324,17 @@ final class RedisRooms implements Rooms {
     /** Registers the local peers again, unless they moved to another node meanwhile. */
     Future<Void> restoreRegistrations() {
         List<Future<?>> all = new ArrayList<>();
-        for (Peer peer : local.values()) {
-            all.add(Script.REREGISTER.run(commands, List.of(Keys.peerNode(peer.id())), List.of(leaseId)).compose(owned ->
-                    owned.toInteger() == 1
-                            ? commands.send(Request.cmd(Command.SADD).arg(Keys.nodePeers(leaseId)).arg(peer.id()))
+        for (Map.Entry<String, String> peer : local.entrySet()) {
+            all.add(Script.REREGISTER.run(commands, List.of(Keys.peerNode(peer.getKey())), List.of(leaseId, peer.getValue()))
+                    .compose(owned -> owned.toInteger() == 1
+                            ? commands.send(Request.cmd(Command.SADD).arg(Keys.nodePeers(leaseId)).arg(peer.getKey()))
                             : Future.succeededFuture()));
         }
         return Future.all(all).mapEmpty();
     }
 
     private Future<Void> reapPeer(String deadNode, String peerId) {
-        List<String> peerKeys = List.of(Keys.peerNode(peerId), Keys.peerRooms(peerId));
+        List<String> peerKeys = peerKeys(peerId);
         return Script.REAP_PEER.run(commands, peerKeys, List.of(deadNode)).compose(owned -> {
             List<String> roomIds = strings(owned, 1);
             List<Future<Void>> leaves = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.drawbridge.bus.redis;
 
+import dev.drawbridge.bus.HistoryLimits;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -15,6 +17,10 @@ import java.util.Objects;
  * @param reconnectMin      first delay before reconnecting a dropped connection; doubles on each failure
  * @param reconnectMax      ceiling of that delay
  * @param maxPendingCommands commands in flight on the command connection before new ones are refused
+ * @param resumeGrace       how long the peers of a dead node may resume elsewhere before a survivor
+ *                          removes them (the node's resume grace); the claim of a dead node lasts
+ *                          at least this much longer than {@code claimTtl}
+ * @param history           how much of each peer's history is kept
  */
 public record RedisSettings(
         Duration heartbeatInterval,
@@ -24,7 +30,9 @@ public record RedisSettings(
         Duration commandTimeout,
         Duration reconnectMin,
         Duration reconnectMax,
-        int maxPendingCommands) {
+        int maxPendingCommands,
+        Duration resumeGrace,
+        HistoryLimits history) {
 
     public RedisSettings {
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
@@ -48,12 +56,20 @@ public record RedisSettings(
         if (reconnectMax.compareTo(reconnectMin) < 0) {
             throw new IllegalArgumentException("reconnectMax must be at least reconnectMin");
         }
+        Objects.requireNonNull(resumeGrace, "resumeGrace");
+        Objects.requireNonNull(history, "history");
+        if (resumeGrace.isNegative()) {
+            throw new IllegalArgumentException("resumeGrace must not be negative");
+        }
         if (maxPendingCommands < 1) {
             throw new IllegalArgumentException("maxPendingCommands must be positive");
         }
     }
 
-    /** Heartbeat every 1 s, lease 5 s, reaping every 1 s; reconnect from 100 ms doubling to 2 s. */
+    /**
+     * Heartbeat every 1 s, lease 5 s, reaping every 1 s; reconnect from 100 ms doubling to 2 s; a
+     * resume grace of 20 s; the default history limits.
+     */
     public static RedisSettings defaults() {
         return new RedisSettings(
                 Duration.ofSeconds(1),
@@ -63,13 +79,32 @@ public record RedisSettings(
                 Duration.ofSeconds(2),
                 Duration.ofMillis(100),
                 Duration.ofSeconds(2),
-                16_384);
+                16_384,
+                Duration.ofSeconds(20),
+                HistoryLimits.defaults());
     }
 
     /** The same settings with another liveness timing. */
     public RedisSettings withLease(Duration heartbeatInterval, Duration leaseTtl, Duration reapInterval) {
         return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl.compareTo(leaseTtl) < 0 ? leaseTtl : claimTtl,
-                commandTimeout, reconnectMin, reconnectMax, maxPendingCommands);
+                commandTimeout, reconnectMin, reconnectMax, maxPendingCommands, resumeGrace, history);
+    }
+
+    /** The same settings with another resume grace (zero: the peers of a dead node are removed as soon as it is claimed). */
+    public RedisSettings withResumeGrace(Duration grace) {
+        return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl, commandTimeout, reconnectMin,
+                reconnectMax, maxPendingCommands, grace, history);
+    }
+
+    /** The same settings with other history limits. */
+    public RedisSettings withHistory(HistoryLimits limits) {
+        return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl, commandTimeout, reconnectMin,
+                reconnectMax, maxPendingCommands, resumeGrace, limits);
+    }
+
+    /** How long a claim on a dead node lasts: the grace its peers wait for, then the time to reap them. */
+    Duration claimDuration() {
+        return claimTtl.plus(resumeGrace);
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -26,12 +26,14 @@ record Script(String name, String source, String sha) {
     static final Script LEAVE = load("leave");
     static final Script HEARTBEAT = load("heartbeat", "liveness-clock");
     static final Script CLAIM = load("claim", "liveness-clock");
-    static final Script REAP_PEER = load("reap-peer");
-    static final Script FORGET_PEER = load("forget-peer");
-    static final Script REREGISTER = load("reregister");
+    static final Script REAP_PEER = load("reap-peer", "owner");
+    static final Script FORGET_PEER = load("forget-peer", "owner");
+    static final Script REREGISTER = load("reregister", "owner");
     static final Script MARK = load("mark");
     static final Script SETTLE = load("settle");
     static final Script UNREGISTER = load("unregister");
+    static final Script DELIVER = load("deliver");
+    static final Script ATTACH = load("attach");
 
     Future<Response> run(Commands link, List<String> keys, List<String> args) {
         return link.sendRaw(request(Command.EVALSHA, sha, keys, args))
@@ -48,6 +50,11 @@ record Script(String name, String source, String sha) {
      */
     Future<Response> runInOrder(Commands link, List<String> keys, List<String> args) {
         return link.send(request(Command.EVAL, source, keys, args));
+    }
+
+    /** {@code SCRIPT LOAD} of this script: sent first on every command connection, see {@link Link}. */
+    Request loading() {
+        return Request.cmd(Command.SCRIPT).arg("LOAD").arg(source);
     }
 
     private static Request request(Command command, String script, List<String> keys, List<String> args) {

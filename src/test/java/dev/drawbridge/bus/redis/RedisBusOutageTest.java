@@ -50,11 +50,11 @@ class RedisBusOutageTest {
         assertUnavailable(here.ping());
         assertUnavailable(here.bus().deliver(ada.id(), new Message("offer", "{}")));
         assertUnavailable(here.bus().subscribe(ada.id(), m -> { }));
-        assertUnavailable(here.rooms().register(ada));
+        assertUnavailable(here.rooms().register(ada, "s1"));
         assertUnavailable(here.rooms().isRegistered(ada.id()));
         assertUnavailable(here.rooms().join("room", ada, 16));
         assertUnavailable(here.rooms().leave("room", ada.id()));
-        assertUnavailable(here.rooms().unregister(ada.id()));
+        assertUnavailable(here.rooms().unregister(ada.id(), "s1"));
         assertUnavailable(here.rooms().shareRoom(ada.id(), UUID.randomUUID().toString()));
     }
 
@@ -62,7 +62,7 @@ class RedisBusOutageTest {
     void when_redis_comes_back_the_nodes_recover_by_themselves_and_an_earlier_subscription_receives_again() {
         String peer = UUID.randomUUID().toString();
         List<Message> received = new CopyOnWriteArrayList<>();
-        get(there.bus().subscribe(peer, received::add));
+        get(there.bus().subscribe(peer, delivery -> { if (delivery instanceof dev.drawbridge.bus.Delivery.Event event) { received.add(event.message()); } }));
 
         cluster.server().stop();
         quickly().until(() -> !here.isReady() && !there.isReady());
@@ -86,7 +86,7 @@ class RedisBusOutageTest {
 
         // The rooms work again too.
         Peer ada = new Peer(UUID.randomUUID().toString(), "ada");
-        get(here.rooms().register(ada));
+        get(here.rooms().register(ada, "s1"));
         assertThat(get(there.rooms().join("after", ada, 16))).isEqualTo(new Join.Joined(List.of()));
     }
 
@@ -94,7 +94,7 @@ class RedisBusOutageTest {
     void a_subscription_survives_the_loss_of_its_connection() {
         String peer = UUID.randomUUID().toString();
         List<Message> received = new CopyOnWriteArrayList<>();
-        get(there.bus().subscribe(peer, received::add));
+        get(there.bus().subscribe(peer, delivery -> { if (delivery instanceof dev.drawbridge.bus.Delivery.Event event) { received.add(event.message()); } }));
 
         cluster.server().call("CLIENT", "KILL", "TYPE", "pubsub");
 
@@ -112,7 +112,7 @@ class RedisBusOutageTest {
         AtomicInteger told = new AtomicInteger();
         here.onLeaseLost(told::incrementAndGet);
         Peer ada = new Peer(UUID.randomUUID().toString(), "ada");
-        get(here.rooms().register(ada));
+        get(here.rooms().register(ada, "s1"));
 
         cluster.server().kill();
         cluster.server().restart();

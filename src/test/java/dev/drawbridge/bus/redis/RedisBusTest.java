@@ -1,9 +1,11 @@
 package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.BusContract;
+import dev.drawbridge.bus.HistoryLimits;
 
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.UUID;
 
 
@@ -11,10 +13,18 @@ import java.util.UUID;
 class RedisBusTest extends BusContract {
     @RegisterExtension
     static final RedisNodes cluster = new RedisNodes();
+    private static final RedisSettings SETTINGS = RedisSettings.defaults()
+            .withHistory(new HistoryLimits(32, 1 << 20, Duration.ofSeconds(60)));
+
+    @Override
+    protected int historyLimit() {
+        return SETTINGS.history().events();
+    }
+
     @Override
     protected Nodes startNodes() {
-        return new Nodes(cluster.connect("bus-a-" + UUID.randomUUID()).bus(),
-                cluster.connect("bus-b-" + UUID.randomUUID()).bus());
+        return new Nodes(cluster.connect("bus-a-" + UUID.randomUUID(), SETTINGS).bus(),
+                cluster.connect("bus-b-" + UUID.randomUUID(), SETTINGS).bus());
     }
 
     @Override

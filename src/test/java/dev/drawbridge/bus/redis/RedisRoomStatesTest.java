@@ -32,7 +32,8 @@ import static org.awaitility.Awaitility.await;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class RedisRoomStatesTest {
     private static final RedisSettings FAST = RedisSettings.defaults()
-            .withLease(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(100));
+            .withLease(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(100))
+            .withResumeGrace(Duration.ZERO);
     private static final Pattern ZMSCORE_CALLS = Pattern.compile("cmdstat_zmscore:calls=(\\d+)");
 
     @RegisterExtension
@@ -146,8 +147,8 @@ class RedisRoomStatesTest {
         survivor.rooms().onEvicted(evictions::add);
         Peer ada = peer("ada");
         Peer bob = peer("bob");
-        get(survivor.rooms().register(ada));
-        get(doomed.rooms().register(bob));
+        get(survivor.rooms().register(ada, "s1"));
+        get(doomed.rooms().register(bob, "s1"));
         get(survivor.rooms().join("den", ada, 16));
         // Another node's join of bob marked the room, and has yet to run its join script.
         cluster.server().call("HSET", Keys.peerRooms(bob.id()), "den", "joining other-node#1");
@@ -176,8 +177,8 @@ class RedisRoomStatesTest {
         survivor.rooms().onEvicted(evictions::add);
         Peer ghost = peer("ghost");
         Peer host = peer("host");
-        get(doomed.rooms().register(ghost));
-        get(survivor.rooms().register(host));
+        get(doomed.rooms().register(ghost, "s1"));
+        get(survivor.rooms().register(host, "s1"));
         Map<String, String> states = Map.of(
                 "settled", "member",
                 "joined-unsettled", "joining " + doomed.leaseId() + "#1",
@@ -211,7 +212,7 @@ class RedisRoomStatesTest {
         Rooms rooms = node("here").rooms();
         Peer ada = peer("ada");
         Peer bob = peer("bob");
-        get(rooms.register(ada));
+        get(rooms.register(ada, "s1"));
         for (String room : List.of("settled", "unsettled", "overlapped")) {
             get(rooms.join(room, bob, 16));
             get(rooms.join(room, ada, 16));
@@ -221,7 +222,7 @@ class RedisRoomStatesTest {
         cluster.server().call("HSET", Keys.peerRooms(ada.id()), "overlapped", "unsure");
         cluster.server().call("HSET", Keys.peerRooms(ada.id()), "never-joined", "joining other-node#2");
 
-        assertThat(get(rooms.unregister(ada.id()))).isEqualTo(Map.of(
+        assertThat(get(rooms.unregister(ada.id(), "s1"))).isEqualTo(Map.of(
                 "settled", List.of(bob), "unsettled", List.of(bob), "overlapped", List.of(bob)));
         assertThat(cluster.server().call("EXISTS", Keys.peerRooms(ada.id()))).isEqualTo(0L);
         assertThat(get(rooms.shareRoom(bob.id(), ada.id()))).isFalse();

@@ -32,7 +32,8 @@ class RedisRoomsReapingTest {
      * other builds) does not lapse a live node's lease.
      */
     private static final RedisSettings FAST = RedisSettings.defaults()
-            .withLease(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(100));
+            .withLease(Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofMillis(100))
+            .withResumeGrace(Duration.ZERO);
 
     @RegisterExtension
     static final RedisNodes cluster = new RedisNodes();
@@ -146,7 +147,7 @@ class RedisRoomsReapingTest {
         join(old, "hall", moved);
         join(old, "hall", stayed);
         join(current, "hall", other);
-        get(current.rooms().register(moved)); // its stream came back on the other node
+        get(current.rooms().register(moved, "s1")); // its stream came back on the other node
 
         get(old.close());
 
@@ -158,6 +159,30 @@ class RedisRoomsReapingTest {
     }
 
     @Test
+    void the_peers_of_a_dead_node_wait_out_the_resume_grace_and_one_that_resumed_elsewhere_in_it_is_spared() {
+        Duration grace = Duration.ofMillis(1500);
+        RedisBackend doomed = node("doomed", FAST.withResumeGrace(grace));
+        RedisBackend survivor = node("survivor", FAST.withResumeGrace(grace));
+        List<Eviction> evictions = new CopyOnWriteArrayList<>();
+        survivor.rooms().onEvicted(evictions::add);
+        Peer resumes = register(doomed, "resumes");
+        Peer gone = register(doomed, "gone");
+        Peer other = register(survivor, "other");
+        join(doomed, "hall", resumes);
+        join(doomed, "hall", gone);
+        join(survivor, "hall", other);
+
+        long died = System.nanoTime();
+        get(doomed.close()); // its lease lapses as a dead node's would
+        get(survivor.rooms().register(resumes, "s2")); // its stream came back on the survivor at once
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> !evictions.isEmpty());
+        assertThat(Duration.ofNanos(System.nanoTime() - died)).as("lease + grace").isGreaterThan(FAST.leaseTtl().plus(grace));
+        assertThat(evictions).containsExactly(new Eviction("hall", gone, List.of(resumes, other)));
+        assertThat(get(survivor.rooms().shareRoom(resumes.id(), other.id()))).isTrue();
+    }
+
+    @Test
     void unregistering_on_a_node_the_peer_has_moved_away_from_leaves_it_in_its_rooms() {
         RedisBackend old = node("old", FAST);
         RedisBackend current = node("current", FAST);
@@ -165,13 +190,13 @@ class RedisRoomsReapingTest {
         Peer other = register(current, "other");
         join(old, "hall", moved);
         join(current, "hall", other);
-        get(current.rooms().register(moved)); // its stream came back on the other node
+        get(current.rooms().register(moved, "s1")); // its stream came back on the other node
 
-        assertThat(get(old.rooms().unregister(moved.id()))).isEmpty(); // the old node's grace ran out
+        assertThat(get(old.rooms().unregister(moved.id(), "s1"))).isEmpty(); // the old node's grace ran out
 
         assertThat(get(current.rooms().isRegistered(moved.id()))).isTrue();
         assertThat(get(current.rooms().shareRoom(moved.id(), other.id()))).isTrue();
-        assertThat(get(current.rooms().unregister(moved.id()))).isEqualTo(java.util.Map.of("hall", List.of(other)));
+        assertThat(get(current.rooms().unregister(moved.id(), "s1"))).isEqualTo(java.util.Map.of("hall", List.of(other)));
     }
 
     @Test
@@ -223,9 +248,9 @@ class RedisRoomsReapingTest {
     }
 
     @Test
-    void dead_peers_are_evicted_within_ten_seconds_with_the_default_settings() {
-        RedisBackend doomed = node("doomed", RedisSettings.defaults());
-        RedisBackend survivor = node("survivor", RedisSettings.defaults());
+    void dead_peers_are_evicted_within_ten_seconds_with_the_default_lease_and_no_grace() {
+        RedisBackend doomed = node("doomed", RedisSettings.defaults().withResumeGrace(Duration.ZERO));
+        RedisBackend survivor = node("survivor", RedisSettings.defaults().withResumeGrace(Duration.ZERO));
         List<Eviction> evictions = new CopyOnWriteArrayList<>();
         survivor.rooms().onEvicted(evictions::add);
         Peer living = register(survivor, "living");
@@ -253,7 +278,7 @@ class RedisRoomsReapingTest {
 
     private static Peer register(RedisBackend node, String username) {
         Peer peer = new Peer(UUID.randomUUID().toString(), username);
-        get(node.rooms().register(peer));
+        get(node.rooms().register(peer, "s1"));
         return peer;
     }
 
