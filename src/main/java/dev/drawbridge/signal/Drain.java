@@ -73,6 +73,8 @@ public final class Drain {
         private long[] targets = new long[0];
         private int next;
         private long intervalMillis;
+        private long planStartMillis;
+        private int planSteps;
         private int steps;
         private int most;
 
@@ -89,6 +91,8 @@ public final class Drain {
         /** Draws the streams' times over {@code windowMillis} from now, and the pace of the steps. */
         private void plan(List<Stream> streams, long windowMillis) {
             long from = elapsedMillis();
+            planStartMillis = from;
+            planSteps = 0;
             queue = streams;
             targets = new long[streams.size()];
             for (int i = 0; i < targets.length; i++) {
@@ -113,6 +117,7 @@ public final class Drain {
             }
             if (closed > 0) {
                 steps++;
+                planSteps++;
                 most = Math.max(most, closed);
             }
             if (next == queue.size()) {
@@ -123,8 +128,13 @@ public final class Drain {
                 }
                 int lateSteps = (late.size() + settings.batch() - 1) / settings.batch();
                 plan(late, Math.max(1, intervalMillis) * lateSteps);
+                vertx.setTimer(Math.max(1, intervalMillis), timer -> step());
+                return;
             }
-            vertx.setTimer(Math.max(1, intervalMillis), timer -> step());
+            // On time: the step's place in the plan. Late (a busy machine): catch up, but never
+            // closer than half an interval to the step before.
+            long due = planStartMillis + planSteps * intervalMillis - elapsedMillis();
+            vertx.setTimer(Math.max(Math.max(1, intervalMillis / 2), due), timer -> step());
         }
 
         private long elapsedMillis() {

@@ -55,17 +55,17 @@ class DrainTest {
         List<Long> closes = streams.stream().map(s -> s.closedAtNanos).sorted().toList();
         for (int i = 0; i + 128 < closes.size(); i++) {
             assertThat(TimeUnit.NANOSECONDS.toMillis(closes.get(i + 128) - closes.get(i)))
-                    .as("129 closes span a step's interval (100 ms) at least").isGreaterThanOrEqualTo(90);
+                    .as("129 closes span half a step's interval (100 ms) at least").isGreaterThanOrEqualTo(45);
         }
         // When each browser comes back: its stream's close plus the delay it was told.
         int[] quarters = new int[4];
         for (Recorder stream : streams) {
             long back = TimeUnit.NANOSECONDS.toMillis(stream.closedAtNanos - startNanos) + stream.retryMillis;
-            assertThat(back).isLessThan(800 + 200);
+            assertThat(back).isLessThan(800 + 300);
             quarters[(int) Math.min(3, back / 200)]++;
         }
         assertThat(IntStream.of(quarters).boxed().toList()).as("reconnections in each quarter of the window")
-                .allSatisfy(count -> assertThat(count).isBetween(150, 350));
+                .allSatisfy(count -> assertThat(count).isBetween(100, 400));
     }
 
     @Test
