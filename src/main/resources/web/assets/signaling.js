@@ -129,14 +129,15 @@ export class SignalingClient extends EventTarget {
 
   // --- stream -------------------------------------------------------------
 
-  #openStream() {
+  #openStream(lastEventId = '') {
     this.#source?.close();
     this.#status(this.#everConnected ? 'reconnecting' : 'connecting');
-    const source = new EventSource(`${this.#baseUrl}/connect?token=${encodeURIComponent(this.#token)}`);
+    const resume = lastEventId ? `&lastEventId=${encodeURIComponent(lastEventId)}` : '';
+    const source = new EventSource(`${this.#baseUrl}/connect?token=${encodeURIComponent(this.#token)}${resume}`);
     this.#source = source;
     const on = (name, handler) => source.addEventListener(name, (e) => {
       if (source !== this.#source) return; // a stream we already replaced
-      handler(e.data ? JSON.parse(e.data) : {});
+      handler(e.data ? JSON.parse(e.data) : {}, e.lastEventId);
     });
 
     on('connected', (data) => this.#onConnected(data));
@@ -150,13 +151,14 @@ export class SignalingClient extends EventTarget {
       this.#source = null;
       this.#status('replaced');
     });
-    on('reconnect', ({ after_ms: afterMs = 0 }) => {
-      // The node is draining. Closing and reopening ourselves loses Last-Event-ID, so let
-      // the browser's own retry reconnect (with resume) when the server closes the stream,
-      // and only step in if it has not happened by the time the server asked for.
+    on('reconnect', ({ after_ms: afterMs = 0 }, lastEventId) => {
+      // The node is draining: it closes this stream next, with an SSE retry of afterMs, and the
+      // browser's own retry reconnects then, sending Last-Event-ID so the server can resume. Step
+      // in only if the stream is somehow still open well after that; a new EventSource cannot set
+      // Last-Event-ID, so it goes in the query.
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => {
-        if (this.#source === source && source.readyState !== EventSource.OPEN) this.#openStream();
+        if (this.#source === source && source.readyState === EventSource.OPEN) this.#openStream(lastEventId);
       }, afterMs + 2000);
     });
     for (const name of this.#customEvents) {

@@ -37,7 +37,10 @@ public record Config(
         int boardMaxRecord,
         Duration boardRetention,
         Duration resumeGrace,
-        HistoryLimits history) {
+        HistoryLimits history,
+        Duration drainSpread,
+        int drainBatch,
+        Duration drainTimeout) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -71,7 +74,12 @@ public record Config(
             new Setting("history-events", "HISTORY_EVENTS", "256", "most events kept per peer for resumed streams"),
             new Setting("history-bytes", "HISTORY_BYTES", "262144", "most bytes of events kept per peer for resumed streams"),
             new Setting("history-age", "HISTORY_AGE", "60s",
-                    "oldest event kept per peer for resumed streams; at least the resume grace"));
+                    "oldest event kept per peer for resumed streams; at least the resume grace"),
+            new Setting("drain-spread", "DRAIN_SPREAD", "10s",
+                    "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"),
+            new Setting("drain-batch", "DRAIN_BATCH", "128", "on SIGTERM, most streams closed in one step"),
+            new Setting("drain-timeout", "DRAIN_TIMEOUT", "30s",
+                    "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -111,6 +119,18 @@ public record Config(
             }
             values.put(name, value);
         }
+        Duration drainSpread = duration(values, "drain-spread");
+        Duration drainTimeout = duration(values, "drain-timeout");
+        if (drainSpread.compareTo(drainTimeout) >= 0) {
+            throw new IllegalArgumentException("--drain-spread (" + values.get("drain-spread").strip()
+                    + ") must be shorter than --drain-timeout (" + values.get("drain-timeout").strip()
+                    + "): the streams must be moved before the node gives up");
+        }
+        if (drainSpread.compareTo(duration(values, "resume-grace")) >= 0) {
+            throw new IllegalArgumentException("--drain-spread (" + values.get("drain-spread").strip()
+                    + ") must be shorter than --resume-grace (" + values.get("resume-grace").strip()
+                    + "): a browser told to wait longer would come back after its grace");
+        }
         return new Config(
                 values.get("host"),
                 number(values, "port", 0, 65535),
@@ -131,7 +151,10 @@ public record Config(
                 boardMaxRecord(values),
                 values.get("board-retention").strip().equals("0") ? Duration.ZERO : duration(values, "board-retention"),
                 duration(values, "resume-grace"),
-                history(values));
+                history(values),
+                drainSpread,
+                number(values, "drain-batch", 1, 1_000_000),
+                drainTimeout);
     }
 
     /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
@@ -168,7 +191,8 @@ public record Config(
     public Config listening(String host, int port) {
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
                 maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
-                dataDir, boardMaxBytes, boardMaxRecord, boardRetention, resumeGrace, history);
+                dataDir, boardMaxBytes, boardMaxRecord, boardRetention, resumeGrace, history,
+                drainSpread, drainBatch, drainTimeout);
     }
 
     /** A record cannot be larger than the board that holds it. */

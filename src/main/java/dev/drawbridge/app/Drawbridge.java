@@ -1,7 +1,9 @@
 package dev.drawbridge.app;
 
 import dev.drawbridge.auth.Tokens;
+import dev.drawbridge.http.Admission;
 import dev.drawbridge.http.Api;
+import dev.drawbridge.signal.Drain;
 import dev.drawbridge.signal.Signaling;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -11,13 +13,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.transport.Transport;
-import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,23 +31,39 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One running node: wiring by hand, start, and stop. */
 public final class Drawbridge {
     private static final Logger log = LoggerFactory.getLogger(Drawbridge.class);
+    /** What {@link #drain} leaves for the backend and Vert.x to close before the deadline. */
+    private static final long STOP_RESERVE_MILLIS = 1_000;
+    /** How long no request must have come before the listeners close (a load balancer has let go). */
+    private static final long QUIET_MILLIS = 500;
 
     private final Vertx vertx;
     private final Backend backend;
     private final Signaling signaling;
     private final int port;
+    private final Config config;
+    private final Admission admission;
+    private final List<HttpServer> servers;
 
-    private Drawbridge(Vertx vertx, Backend backend, Signaling signaling, int port) {
+    private Drawbridge(Vertx vertx, Backend backend, Signaling signaling, int port, Config config,
+                       Admission admission, List<HttpServer> servers) {
         this.vertx = vertx;
         this.backend = backend;
         this.signaling = signaling;
         this.port = port;
+        this.config = config;
+        this.admission = admission;
+        this.servers = servers;
     }
 
     /** Starts a node; the future completes once it listens. */
@@ -86,10 +106,14 @@ public final class Drawbridge {
                     // A negative port makes all instances share one random free port.
                     int listenPort = config.port() == 0 ? -1 : config.port();
                     AtomicInteger actualPort = new AtomicInteger();
+                    Admission admission = new Admission();
+                    List<HttpServer> servers = new CopyOnWriteArrayList<>();
                     return vertx.deployVerticle(
-                                    () -> new HttpVerticle(api.router(), config.host(), listenPort, actualPort),
+                                    () -> new HttpVerticle(admission.guard(api.router()), config.host(), listenPort,
+                                            actualPort, servers),
                                     new DeploymentOptions().setInstances(loops))
-                            .map(id -> new Drawbridge(vertx, backend, signaling, actualPort.get()))
+                            .map(id -> new Drawbridge(vertx, backend, signaling, actualPort.get(), config, admission,
+                                    servers))
                             .recover(failure -> backend.close().get().transform(closed -> Future.failedFuture(failure)));
                 })
                 .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure)));
@@ -110,6 +134,59 @@ public final class Drawbridge {
     public Future<Void> stop() {
         signaling.stop();
         return backend.close().get().transform(closed -> vertx.close());
+    }
+
+    /**
+     * The first half of a stop that drops no one (SIGTERM; {@link Shutdown} does the rest): at once
+     * the node is no longer ready and takes no new stream; its streams are moved to the other nodes
+     * over the drain window ({@link Drain}), while every other request is served. Then every request
+     * is refused with {@code 503} (see {@link Admission}) until none has come for a moment, so that
+     * the load balancer has stopped sending; then the listeners close and the requests in flight
+     * finish, until shortly before the drain deadline. Completes then; the node is
+     * {@link #stop stopped} next, from a thread of no event loop (Vert.x cannot complete a future on
+     * a loop it has just closed). The peers are left as any ended stream leaves them: nothing here
+     * unregisters them or tells their rooms.
+     */
+    public Future<Drain.Report> drain() {
+        long startNanos = System.nanoTime();
+        admission.drain();
+        Duration window = config.drainSpread();
+        long listenersBy = config.drainTimeout().toMillis() - STOP_RESERVE_MILLIS;
+        log.info("draining: {} streams to move over {} ms, at most {} a step; the node exits within {} ms",
+                signaling.streams().size(), window.toMillis(), config.drainBatch(), config.drainTimeout().toMillis());
+        return new Drain(vertx, new Drain.Settings(window, config.drainBatch()), new Random())
+                .run(signaling::streams)
+                .compose(report -> vertx.timer(Math.max(1, window.toMillis() - elapsedMillis(startNanos)))
+                        .compose(windowEnded -> {
+                            admission.close();
+                            return quiet(startNanos, listenersBy);
+                        })
+                        .compose(quiet -> closeListeners(listenersBy - elapsedMillis(startNanos)))
+                        .map(report));
+    }
+
+    /** Completes once no request has come for {@link #QUIET_MILLIS}, or at {@code byMillis} into the drain. */
+    private Future<Void> quiet(long startNanos, long byMillis) {
+        Promise<Void> quiet = Promise.promise();
+        vertx.setPeriodic(0, QUIET_MILLIS / 10, timer -> {
+            if (admission.quietMillis() >= QUIET_MILLIS || elapsedMillis(startNanos) >= byMillis) {
+                vertx.cancelTimer(timer);
+                quiet.tryComplete();
+            }
+        });
+        return quiet.future();
+    }
+
+    /** Stops listening; each connection closes once its request in flight is answered, or at the timeout. */
+    private Future<Void> closeListeners(long timeoutMillis) {
+        return Future.all(servers.stream()
+                        .map(server -> server.shutdown(Math.max(0, timeoutMillis), TimeUnit.MILLISECONDS))
+                        .toList())
+                .mapEmpty();
+    }
+
+    private static long elapsedMillis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     /**
@@ -165,24 +242,30 @@ public final class Drawbridge {
 
     /** One HTTP server instance, on its own event loop. */
     private static final class HttpVerticle extends io.vertx.core.VerticleBase {
-        private final Router router;
+        private final Handler<HttpServerRequest> handler;
         private final String host;
         private final int port;
         private final AtomicInteger actualPort;
+        private final List<HttpServer> servers;
 
-        HttpVerticle(Router router, String host, int port, AtomicInteger actualPort) {
-            this.router = router;
+        HttpVerticle(Handler<HttpServerRequest> handler, String host, int port, AtomicInteger actualPort,
+                     List<HttpServer> servers) {
+            this.handler = handler;
             this.host = host;
             this.port = port;
             this.actualPort = actualPort;
+            this.servers = servers;
         }
 
         @Override
         public Future<?> start() {
             HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
                     .setTcpNoDelay(true).setCompressionSupported(false).setIdleTimeout(0);
-            return vertx.createHttpServer(options).requestHandler(router).listen()
-                    .onSuccess(server -> actualPort.set(server.actualPort()));
+            return vertx.createHttpServer(options).requestHandler(handler).listen()
+                    .onSuccess(server -> {
+                        actualPort.set(server.actualPort());
+                        servers.add(server);
+                    });
         }
     }
 }

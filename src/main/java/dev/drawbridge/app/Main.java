@@ -1,9 +1,8 @@
 package dev.drawbridge.app;
 
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
 
-/** {@code java -jar drawbridge.jar}: reads the configuration, starts a node, stops it on SIGTERM. */
+/** {@code java -jar drawbridge.jar}: reads the configuration, starts a node, drains it on SIGTERM ({@link Shutdown}). */
 public final class Main {
     private Main() {}
 
@@ -31,11 +30,6 @@ public final class Main {
         }
         String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "localhost" : config.host();
         System.out.println("Drawbridge is running. Open http://" + host + ":" + node.port() + "/ in two browser windows.");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.stop().await();
-            stopped.countDown();
-        }, "drawbridge-stop"));
-        stopped.await();
+        System.exit(Shutdown.awaitAndDrain(node, config.drainTimeout()));
     }
 }

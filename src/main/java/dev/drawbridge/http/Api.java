@@ -14,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -264,6 +265,10 @@ public final class Api {
         } else if (failure instanceof StoreUnavailableException) {
             ctx.response().putHeader("Retry-After", "1");
             ApiError.send(ctx, 503, "unavailable", "the service cannot reach its board storage; retry shortly");
+        } else if (failure instanceof HttpClosedException) {
+            // The client went away mid-request (or a drain's deadline cut it): no one to answer.
+            log.debug("{} {}: the connection closed before the request was read", ctx.request().method(),
+                    ctx.request().path());
         } else if (ctx.statusCode() == 413) {
             ApiError.send(ctx, 413, "body_too_large", "the body is larger than " + settings.maxBodyBytes() + " bytes");
         } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {

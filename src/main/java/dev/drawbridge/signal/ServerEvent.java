@@ -46,6 +46,14 @@ sealed interface ServerEvent {
         }
     }
 
+    /** The node is draining: reconnect, to any node, after {@code afterMillis}. */
+    record Reconnect(long afterMillis) implements ServerEvent {
+        @Override
+        public Message message() {
+            return new Message("reconnect", new JsonObject().put("after_ms", afterMillis).encode());
+        }
+    }
+
     /**
      * A client's event passed on to another peer. {@code body} is valid JSON; it is embedded as it
      * came, with line breaks (which JSON allows only as whitespace between tokens) turned to spaces

@@ -14,6 +14,13 @@ public interface Stream {
     /** Writes an event that is not part of the replayable sequence ({@code connected}, {@code replaced}). */
     void send(Message message);
 
+    /**
+     * Tells the browser how long to wait before it reconnects once this stream ends (SSE's
+     * {@code retry:} field, which {@code EventSource} obeys by itself). A transport without such a
+     * setting ignores it.
+     */
+    default void retry(long millis) {}
+
     /** Ends the stream. The close handler runs once, whoever closed it. */
     void close();
 

@@ -116,6 +116,27 @@ class ConfigTest {
     }
 
     @Test
+    void aDrainSpreadsOverTenSecondsAtMost128StreamsAStepAndEndsWithinThirtySeconds() {
+        Config config = Config.defaults();
+        assertThat(config.drainSpread()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.drainBatch()).isEqualTo(128);
+        assertThat(config.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+
+        Config set = Config.parse(new String[] {"--drain-spread", "2s", "--drain-batch", "16"}, Map.of("DRAIN_TIMEOUT", "5s"));
+        assertThat(set.drainSpread()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(set.drainBatch()).isEqualTo(16);
+        assertThat(set.drainTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aDrainSpreadThatDoesNotFitInTheDrainTimeoutIsRefused() {
+        assertThatThrownBy(() -> Config.parse(new String[] {"--drain-spread", "30s"}, Map.of()))
+                .hasMessageContaining("--drain-spread (30s) must be shorter than --drain-timeout (30s)");
+        assertThatThrownBy(() -> Config.parse(new String[] {"--drain-batch", "0"}, Map.of()))
+                .hasMessageContaining("--drain-batch");
+    }
+
+    @Test
     void anUnknownFlagIsRefused() {
         assertThatThrownBy(() -> Config.parse(new String[] {"--prot", "80"}, Map.of()))
                 .hasMessageContaining("unknown setting --prot");

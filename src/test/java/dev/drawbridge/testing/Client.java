@@ -43,6 +43,8 @@ public final class Client {
     private final List<SseEvent> events = new ArrayList<>();
     private final List<java.util.function.Consumer<SseEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CompletableFuture<Void> streamEnded = new CompletableFuture<>();
+    private final List<Long> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile long streamEndedNanos;
     private volatile CompletableFuture<HttpResponse<Void>> stream;
     private volatile Socket rawSocket;
 
@@ -107,7 +109,7 @@ public final class Client {
         stream = HTTP.sendAsync(request, HttpResponse.BodyHandlers.fromLineSubscriber(new EventParser()));
         stream.whenComplete((response, failure) -> {
             if (failure != null) {
-                streamEnded.complete(null);
+                ended();
             }
         });
     }
@@ -315,6 +317,23 @@ public final class Client {
         return streamEnded.isDone();
     }
 
+    /** When the stream ended ({@link System#nanoTime}), or 0 while it is open. */
+    public long streamEndedNanos() {
+        return streamEndedNanos;
+    }
+
+    /** The reconnection delays ({@code retry:}) the stream has set, in order. */
+    public List<Long> retries() {
+        return List.copyOf(retries);
+    }
+
+    private void ended() {
+        if (!streamEnded.isDone()) {
+            streamEndedNanos = System.nanoTime();
+            streamEnded.complete(null);
+        }
+    }
+
     /** Runs {@code listener} on every event as it arrives, on the stream's thread. */
     public void onEvent(java.util.function.Consumer<SseEvent> listener) {
         listeners.add(listener);
@@ -367,18 +386,19 @@ public final class Client {
                 case "id" -> id = value;
                 case "event" -> event = value;
                 case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                case "retry" -> retries.add(Long.parseLong(value));
                 default -> { }
             }
         }
 
         @Override
         public void onError(Throwable throwable) {
-            streamEnded.complete(null);
+            ended();
         }
 
         @Override
         public void onComplete() {
-            streamEnded.complete(null);
+            ended();
         }
     }
 }

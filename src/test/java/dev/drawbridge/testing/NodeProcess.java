@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,12 +28,14 @@ public final class NodeProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path ownDataDir;
+    private final List<String> output;
 
-    private NodeProcess(String name, Process process, int port, Path ownDataDir) {
+    private NodeProcess(String name, Process process, int port, Path ownDataDir, List<String> output) {
         this.name = name;
         this.process = process;
         this.port = port;
         this.ownDataDir = ownDataDir;
+        this.output = output;
     }
 
     /**
@@ -62,11 +65,12 @@ public final class NodeProcess implements AutoCloseable {
             Path log = Files.createDirectories(Path.of("target", "nodes")).resolve(name + ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             CompletableFuture<Integer> port = new CompletableFuture<>();
-            Thread pump = new Thread(() -> pump(process, log, port), "node-" + name + "-output");
+            List<String> output = new CopyOnWriteArrayList<>();
+            Thread pump = new Thread(() -> pump(process, log, port, output), "node-" + name + "-output");
             pump.setDaemon(true);
             pump.start();
             int listening = port.get(30, TimeUnit.SECONDS);
-            return new NodeProcess(name, process, listening, ownDataDir);
+            return new NodeProcess(name, process, listening, ownDataDir, output);
         } catch (Exception e) {
             throw new IllegalStateException("node " + name + " did not start (see target/nodes/" + name + ".log)", e);
         }
@@ -109,6 +113,38 @@ public final class NodeProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Sends the signal ({@code "TERM"}, {@code "INT"}, ...) and returns at once. */
+    public void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -s " + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for the process to exit by itself and answers its status; fails if it is still running after {@code within}. */
+    public int awaitExit(Duration within) {
+        try {
+            if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("node " + name + " still runs " + within.toMillis() + " ms later");
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The lines the node has printed so far. */
+    public List<String> output() {
+        return List.copyOf(output);
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {
@@ -129,12 +165,13 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
-    private static void pump(Process process, Path log, CompletableFuture<Integer> port) {
+    private static void pump(Process process, Path log, CompletableFuture<Integer> port, List<String> output) {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter file = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true)) {
             String line;
             while ((line = out.readLine()) != null) {
                 file.println(line);
+                output.add(line);
                 Matcher matcher = LISTENING.matcher(line);
                 if (!port.isDone() && matcher.find()) {
                     port.complete(Integer.parseInt(matcher.group(1)));
