@@ -75,11 +75,14 @@ public record Config(
             new Setting("history-bytes", "HISTORY_BYTES", "262144", "most bytes of events kept per peer for resumed streams"),
             new Setting("history-age", "HISTORY_AGE", "60s",
                     "oldest event kept per peer for resumed streams; at least the resume grace"),
-            new Setting("drain-spread", "DRAIN_SPREAD", "10s",
-                    "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"),
+            new Setting("drain-spread", "DRAIN_SPREAD", "",
+                    "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"
+                            + " (unset: 10s, or half the resume grace when that is shorter)"),
             new Setting("drain-batch", "DRAIN_BATCH", "128", "on SIGTERM, most streams closed in one step"),
             new Setting("drain-timeout", "DRAIN_TIMEOUT", "30s",
                     "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"));
+
+    private static final Duration DEFAULT_DRAIN_SPREAD = Duration.ofSeconds(10);
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -119,8 +122,11 @@ public record Config(
             }
             values.put(name, value);
         }
-        Duration drainSpread = duration(values, "drain-spread");
         Duration drainTimeout = duration(values, "drain-timeout");
+        // Unset, the spread fits the grace and the deadline by itself, so a short grace needs no second setting.
+        Duration drainSpread = values.get("drain-spread").isBlank()
+                ? min(DEFAULT_DRAIN_SPREAD, min(duration(values, "resume-grace"), drainTimeout).dividedBy(2))
+                : duration(values, "drain-spread");
         if (drainSpread.compareTo(drainTimeout) >= 0) {
             throw new IllegalArgumentException("--drain-spread (" + values.get("drain-spread").strip()
                     + ") must be shorter than --drain-timeout (" + values.get("drain-timeout").strip()
@@ -199,6 +205,10 @@ public record Config(
     private static int boardMaxRecord(Map<String, String> values) {
         int maxBytes = number(values, "board-max-bytes", 1, 1 << 30);
         return number(values, "board-max-record", 1, maxBytes);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static Optional<String> optional(String value) {
