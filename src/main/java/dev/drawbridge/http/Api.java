@@ -102,7 +102,7 @@ public final class Api {
                 .setStatusCode(301).putHeader("Location", "/assets/icon.svg").end());
         router.get("/").handler(ctx -> ctx.response()
                 .setStatusCode(302).putHeader("Location", "/" + newRoomId() + "#new").end()); // the app makes the key
-        new BoardRoutes(vertx, boards).mount(router);
+        new BoardRoutes(vertx, boards, metrics).mount(router);
         router.get("/:roomId").handler(this::page);
         router.post("/:roomId/join").handler(body).handler(auth).handler(this::join);
         router.post("/:roomId/leave").handler(body).handler(auth).handler(this::leave);

@@ -3,7 +3,9 @@ package dev.drawbridge.http;
 import dev.drawbridge.store.Boards;
 import dev.drawbridge.store.Boards.AppendResult;
 import dev.drawbridge.store.Boards.ReadResult;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -41,10 +43,12 @@ final class BoardRoutes {
 
     private final Vertx vertx;
     private final Boards boards;
+    private final MeterRegistry metrics;
 
-    BoardRoutes(Vertx vertx, Boards boards) {
+    BoardRoutes(Vertx vertx, Boards boards, MeterRegistry metrics) {
         this.vertx = vertx;
         this.boards = boards;
+        this.metrics = metrics;
     }
 
     /** Adds the routes; call before any catch-all route. */
@@ -53,12 +57,25 @@ final class BoardRoutes {
         // A body holds at most the room's cap in base64 (4/3), plus the JSON around each record.
         long recordsLimit = base64Length(maxBytes) + (long) MAX_RECORDS * RECORD_OVERHEAD;
         long snapshotLimit = base64Length(maxBytes) + RECORD_OVERHEAD;
-        router.get("/:roomId/board").handler(this::read);
+        router.get("/:roomId/board").handler(counted("read")).handler(this::read);
+        // Vert.x takes a body handler only as a route's first handler.
         router.post("/:roomId/board/records").handler(BodyHandler.create(false).setBodyLimit(recordsLimit))
-                .handler(this::append).failureHandler(BoardRoutes::bodyTooLarge);
+                .handler(counted("append")).handler(this::append).failureHandler(bodyTooLarge("append"));
         router.put("/:roomId/board/snapshot").handler(BodyHandler.create(false).setBodyLimit(snapshotLimit))
-                .handler(this::snapshot).failureHandler(BoardRoutes::bodyTooLarge);
-        router.delete("/:roomId/board").handler(this::delete);
+                .handler(counted("snapshot")).handler(this::snapshot).failureHandler(bodyTooLarge("snapshot"));
+        router.delete("/:roomId/board").handler(counted("delete")).handler(this::delete);
+    }
+
+    /** Counts each answer in {@code drawbridge_board_requests_total{operation, status}}. */
+    private Handler<RoutingContext> counted(String operation) {
+        return ctx -> {
+            ctx.addEndHandler(end -> count(operation, ctx.response().getStatusCode()));
+            ctx.next();
+        };
+    }
+
+    private void count(String operation, int status) {
+        metrics.counter("drawbridge.board.requests", "operation", operation, "status", Integer.toString(status)).increment();
     }
 
     /** GET /:roomId/board?after=&limit= */
@@ -249,12 +266,16 @@ final class BoardRoutes {
     }
 
 
-    private static void bodyTooLarge(RoutingContext ctx) {
-        if (ctx.failure() == null && ctx.statusCode() == 413) {
-            ApiError.send(ctx, 413, "board_full", "the body is larger than a board may hold");
-        } else {
-            ctx.next();
-        }
+    /** A body refused by the body handler, before {@link #counted} ran: answered and counted here. */
+    private Handler<RoutingContext> bodyTooLarge(String operation) {
+        return ctx -> {
+            if (ctx.failure() == null && ctx.statusCode() == 413) {
+                ApiError.send(ctx, 413, "board_full", "the body is larger than a board may hold");
+                count(operation, 413);
+            } else {
+                ctx.next();
+            }
+        };
     }
 
     private static void noBoard(RoutingContext ctx, String roomId) {

@@ -271,6 +271,21 @@ class BoardTest {
     }
 
     @Test
+    void metricsCountBoardRequestsByOperationAndStatus() {
+        ok(board.append("a", randomBytes(1)));
+        assertError(board.withProof(BoardClient.newProof()).read(), 403, "wrong_proof");
+        assertError(board.snapshotBody(new JsonObject().put("upTo", 1)
+                .put("data", BoardClient.base64(randomBytes(MAX_BYTES + 1000 * 128))).encode()), 413, "board_full");
+
+        String metrics = dev.drawbridge.testing.Client.send(node.baseUrl(), "GET", "/metrics", null, null).body();
+
+        assertThat(metrics)
+                .containsPattern("(?m)^drawbridge_board_requests_total\\{operation=\"append\",status=\"200\"} [1-9]")
+                .containsPattern("(?m)^drawbridge_board_requests_total\\{operation=\"read\",status=\"403\"} [1-9]")
+                .containsPattern("(?m)^drawbridge_board_requests_total\\{operation=\"snapshot\",status=\"413\"} [1-9]");
+    }
+
+    @Test
     void anInvalidRoomIdIsRefused() {
         BoardClient bad = new BoardClient(node.baseUrl(), "no.dots", board.proof());
 
