@@ -43,6 +43,7 @@ export class SignalingClient extends EventTarget {
   #retryTimer = null;
   #retryMs = RETRY_MIN_MS;
   #everConnected = false;
+  #lastEventId = ''; // the id of the last event of our sequence: where a new stream resumes
   #closed = false;
   #customEvents = new Set();
 
@@ -137,6 +138,7 @@ export class SignalingClient extends EventTarget {
     this.#source = source;
     const on = (name, handler) => source.addEventListener(name, (e) => {
       if (source !== this.#source) return; // a stream we already replaced
+      if (e.lastEventId) this.#lastEventId = e.lastEventId;
       handler(e.data ? JSON.parse(e.data) : {}, e.lastEventId);
     });
 
@@ -187,12 +189,17 @@ export class SignalingClient extends EventTarget {
       await this.#refreshToken();
     } catch (e) {
       if (e.status === 401 || e.status === 403) {
-        // Too late to refresh: start over as a new peer.
+        // Too late to refresh: start over as a new peer, with a sequence of its own.
         const { token } = await this.#post('/access', { username: this.#username }, false).catch(() => ({}));
-        if (token) this.#setToken(token);
+        if (token) {
+          this.#setToken(token);
+          this.#lastEventId = '';
+        }
       }
     }
-    this.#openStream();
+    // The browser gave up on its stream (a draining node refused it, say): a new EventSource
+    // cannot send Last-Event-ID, so the place to resume from goes in the query.
+    this.#openStream(this.#lastEventId);
   }
 
   #onConnected({ user }) {

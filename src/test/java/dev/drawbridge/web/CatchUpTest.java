@@ -10,6 +10,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A page that arrives in the middle of a session is shown everything drawn before it. */
 class CatchUpTest extends BrowserTest {
 
+    /**
+     * A reloading page says it leaves (a keepalive POST as it unloads); should that POST be lost, as
+     * it can be on a loaded machine, its old self stays for the resume grace: a short one here.
+     */
+    @Override
+    protected String[] nodeFlags() {
+        return new String[] {"--resume-grace", "2s"};
+    }
+
     @Test
     void aPageThatJoinsLateShowsEverythingDrawnBeforeIt() {
         String room = newRoom();
