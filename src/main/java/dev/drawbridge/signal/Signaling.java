@@ -275,6 +275,14 @@ public final class Signaling {
         stopped = true;
     }
 
+    /**
+     * The streams of this node's live sessions, e.g. for a drain to send each a last event and close
+     * it: a stream closed that way leaves its session in its resume grace, like any drop.
+     */
+    public List<Stream> liveStreams() {
+        return sessions.values().stream().filter(s -> s.state() == Session.State.LIVE).map(Session::stream).toList();
+    }
+
     /** How many of this node's sessions wait in their resume grace (their stream ended). */
     public long sessionsInGrace() {
         return sessions.values().stream().filter(s -> s.state() == Session.State.GRACE).count();

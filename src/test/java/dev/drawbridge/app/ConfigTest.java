@@ -1,5 +1,6 @@
 package dev.drawbridge.app;
 
+import dev.drawbridge.bus.HistoryLimits;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -25,6 +26,24 @@ class ConfigTest {
         assertThat(config.pingInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.iceServers()).isEmpty();
         assertThat(config.transport()).isEqualTo("auto");
+        assertThat(config.resumeGrace()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(config.history()).isEqualTo(new HistoryLimits(256, 262_144, Duration.ofSeconds(60)));
+    }
+
+    @Test
+    void theResumeGraceAndTheHistoryBoundsAreSettings() {
+        Config config = Config.parse(new String[] {"--resume-grace", "5s", "--history-events", "64"},
+                Map.of("RESUME_GRACE", "30s", "HISTORY_BYTES", "65536", "HISTORY_AGE", "10s"));
+
+        assertThat(config.resumeGrace()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.history()).isEqualTo(new HistoryLimits(64, 65_536, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void aHistoryAgeShorterThanTheGraceIsRefused() {
+        assertThatThrownBy(() -> Config.parse(new String[] {"--resume-grace", "30s", "--history-age", "10s"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--history-age (10s) must be at least --resume-grace (30s)");
     }
 
     @Test

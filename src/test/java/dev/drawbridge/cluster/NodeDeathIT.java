@@ -19,7 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A node killed with SIGKILL: the survivors clean up after it within seconds, exactly once. */
+/**
+ * A node killed with SIGKILL: its peers that resume on a survivor within the grace lose nothing,
+ * and the survivors clean up after the others within lease + grace, exactly once.
+ */
 class NodeDeathIT {
     private static final Duration BOUND = Duration.ofSeconds(10);
     private static RedisServer redis;
@@ -42,12 +45,13 @@ class NodeDeathIT {
     }
 
     @Test
-    void thePeersOfAKilledNodeAreRemovedFromTheirRoomsWithinTenSecondsAndEveryoneIsToldOnce() {
+    void thePeersOfAKilledNodeThatDoNotResumeAreRemovedWithinTenSecondsEveryoneIsToldOnceAndOneThatResumesKeepsEverything() {
         Client ada = Client.access(nodes.get(0).baseUrl(), "ada").connect();
         Client bob = Client.access(nodes.get(1).baseUrl(), "bob").connect();
         Client doomedOne = Client.access(nodes.get(2).baseUrl(), "doomed-1").connect();
         Client doomedTwo = Client.access(nodes.get(2).baseUrl(), "doomed-2").connect();
-        for (Client peer : List.of(ada, bob, doomedOne, doomedTwo)) {
+        Client resumer = Client.access(nodes.get(2).baseUrl(), "resumer").resume(null);
+        for (Client peer : List.of(ada, bob, doomedOne, doomedTwo, resumer)) {
             assertThat(peer.join("shared").statusCode()).isEqualTo(200);
         }
         assertThat(ada.join("second").statusCode()).isEqualTo(200);
@@ -63,6 +67,10 @@ class NodeDeathIT {
 
         long killedAt = System.nanoTime();
         nodes.get(2).kill();
+        // Relayed while its node is dead and its browser away: accepted, and kept for its replay.
+        assertThat(bob.relay(resumer.id(), "during", "{}").statusCode()).isEqualTo(200);
+        resumer.resume(nodes.get(0).baseUrl(), resumer.lastEventId());
+        resumer.awaitEvent("during");
 
         List<String> expected = List.of(
                 "ada/" + doomedOne.id() + "/shared", "ada/" + doomedTwo.id() + "/shared", "ada/" + doomedOne.id() + "/second",
@@ -82,14 +90,20 @@ class NodeDeathIT {
         assertThat(ada.events("remove-peer")).hasSize(3);
         assertThat(bob.events("remove-peer")).hasSize(2);
         // The living outlasted several leases and reaping rounds, and were never taken for dead.
-        assertThat(toldAt.keySet()).noneMatch(told -> told.contains(ada.id()) || told.contains(bob.id()));
+        assertThat(toldAt.keySet()).noneMatch(told -> told.contains(ada.id()) || told.contains(bob.id())
+                || told.contains(resumer.id()));
+        assertThat(resumer.events("during")).hasSize(1);
+        assertThat(resumer.events("resync")).isEmpty();
+        assertThat(ada.relay(resumer.id(), "after", "{}").statusCode()).as("still a member").isEqualTo(200);
+        resumer.awaitEvent("after");
         assertThat(bob.relay(ada.id(), "offer", "{}").statusCode()).isEqualTo(200);
 
         // The rooms hold no ghost: a newcomer is offered only the living.
         Client newcomer = Client.access(nodes.get(1).baseUrl(), "newcomer").connect();
         JsonArray members = new JsonObject(newcomer.join("shared").body()).getJsonArray("peers");
-        assertThat(members.stream().map(m -> ((JsonObject) m).getString("id"))).containsExactlyInAnyOrder(ada.id(), bob.id());
-        Client.await("newcomer offered two").until(() -> newcomer.events("add-peer").size() == 2);
+        assertThat(members.stream().map(m -> ((JsonObject) m).getString("id")))
+                .containsExactlyInAnyOrder(ada.id(), bob.id(), resumer.id());
+        Client.await("newcomer offered three").until(() -> newcomer.events("add-peer").size() == 3);
         assertThat(ada.relay(doomedOne.id(), "offer", "{}").statusCode()).isEqualTo(404);
     }
 

@@ -57,12 +57,11 @@ class ResumeAcrossNodesTest extends ResumeContract {
 
     @Test
     void whenTheGraceRunsOutOnTheNodeTheStreamLeftEveryRoomMateElsewhereGetsRemovePeerOnce() {
-        String room = room();
-        Client ada = Client.access(quick.baseUrl(), "ada").resume(null);
-        Client bob = Client.access(one.baseUrl(), "bob").connect();
+        Mates mates = inOneRoom(quick.baseUrl(), true, one.baseUrl());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         Client cy = Client.access(two.baseUrl(), "cy").connect();
-        ada.join(room);
-        bob.join(room);
         cy.join(room);
 
         ada.cut();
@@ -81,11 +80,10 @@ class ResumeAcrossNodesTest extends ResumeContract {
 
     @Test
     void aStreamThatResumesOnAnotherNodeIsNotRemovedWhenTheGraceOfTheNodeItLeftRunsOut() throws InterruptedException {
-        String room = room();
-        Client ada = Client.access(quick.baseUrl(), "ada").resume(null);
-        Client bob = Client.access(one.baseUrl(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(quick.baseUrl(), true, one.baseUrl());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         String lastSeen = ada.awaitEvent("add-peer").id();
 
         ada.cut();
@@ -99,11 +97,10 @@ class ResumeAcrossNodesTest extends ResumeContract {
 
     @Test
     void aHistoryRedisLostGetsResyncThenAWorkingStream() {
-        String room = room();
-        Client ada = Client.access(one.baseUrl(), "ada").resume(null);
-        Client bob = Client.access(two.baseUrl(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(one.baseUrl(), true, two.baseUrl());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         String lastSeen = ada.awaitEvent("add-peer").id();
         ada.cut();
         // One stream on each node, to learn when that node noticed the flush (at its next

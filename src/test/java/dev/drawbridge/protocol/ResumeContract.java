@@ -35,11 +35,10 @@ abstract class ResumeContract {
     @ValueSource(ints = {0, 500, 2_000, 10_000})
     void aCutStreamResumedWithLastEventIdGetsEveryRelayOfTheGapOnceAndInOrderAndTheRoomIsToldNothing(int gapMillis)
             throws InterruptedException {
-        String room = room();
-        Client ada = Client.access(first(), "ada").resume(null);
-        Client bob = Client.access(second(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(first(), true, second());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         relay(bob, ada, 1, 3);
         awaitNotes(ada, 3);
 
@@ -62,11 +61,10 @@ abstract class ResumeContract {
 
     @Test
     void aResumedStreamGetsConnectedFirstThenTheReplayWithTheIdsTheEventsFirstHad() {
-        String room = room();
-        Client ada = Client.access(first(), "ada").resume(null);
-        Client bob = Client.access(second(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(first(), true, second());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         String lastSeen = ada.awaitEvent("add-peer").id();
 
         ada.cut();
@@ -83,11 +81,10 @@ abstract class ResumeContract {
 
     @Test
     void theIdCanComeAsTheLastEventIdQueryParameter() {
-        String room = room();
-        Client ada = Client.access(first(), "ada").connect();
-        Client bob = Client.access(second(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(first(), false, second());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         String lastSeen = ada.awaitEvent("add-peer").id();
         relay(bob, ada, 1, 1);
         awaitNotes(ada, 1);
@@ -102,11 +99,10 @@ abstract class ResumeContract {
 
     @Test
     void aGapTrimmedFromTheHistoryGetsResyncNotAPartialReplayThenALiveStream() {
-        String room = room();
-        Client ada = Client.access(first(), "ada").resume(null);
-        Client bob = Client.access(second(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(first(), true, second());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         String lastSeen = ada.awaitEvent("add-peer").id();
 
         ada.cut();
@@ -123,11 +119,10 @@ abstract class ResumeContract {
 
     @Test
     void anIdFromAnotherHistoryGetsResyncThenALiveStream() {
-        String room = room();
-        Client ada = Client.access(first(), "ada").connect();
-        Client bob = Client.access(second(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(first(), false, second());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
 
         Client again = ada.sameTokenOn(second()).resume("0ther7-3");
 
@@ -139,11 +134,10 @@ abstract class ResumeContract {
 
     @Test
     void aStreamWithoutLastEventIdOpensAsAFreshOneAndReplaysNothing() {
-        String room = room();
-        Client ada = Client.access(first(), "ada").resume(null);
-        Client bob = Client.access(second(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(first(), true, second());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         ada.cut();
         relay(bob, ada, 1, 2);
 
@@ -158,11 +152,10 @@ abstract class ResumeContract {
 
     @Test
     void aNewerStreamOnAnotherNodeTakesOverTheOldOneGetsReplacedAndNothingAfterIt() {
-        String room = room();
-        Client ada = Client.access(first(), "ada").connect();
-        Client bob = Client.access(first(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(first(), false, first());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         relay(bob, ada, 1, 1);
         awaitNotes(ada, 1);
 
@@ -182,17 +175,33 @@ abstract class ResumeContract {
 
     @Test
     void leavingStaysImmediate() {
-        String room = room();
-        Client ada = Client.access(first(), "ada").resume(null);
-        Client bob = Client.access(second(), "bob").connect();
-        ada.join(room);
-        bob.join(room);
+        Mates mates = inOneRoom(first(), true, second());
+        Client ada = mates.ada();
+        Client bob = mates.bob();
+        String room = mates.room();
         ada.cut();
 
         ada.leave(room);
 
         bob.awaitEvent("remove-peer");
         assertError(bob.relay(ada.id(), "offer", "{}"), 404, "unknown_peer");
+    }
+
+    /** Ada (on a socket of her own when she is to be {@link Client#cut}) and bob, both in a new room. */
+    record Mates(Client ada, Client bob, String room) {}
+
+    static Mates inOneRoom(String adaNode, boolean cuttable, String bobNode) {
+        String room = room();
+        Client ada = Client.access(adaNode, "ada");
+        if (cuttable) {
+            ada.resume(null);
+        } else {
+            ada.connect();
+        }
+        Client bob = Client.access(bobNode, "bob").connect();
+        ada.join(room);
+        bob.join(room);
+        return new Mates(ada, bob, room);
     }
 
     static void relay(Client from, Client to, int first, int last) {

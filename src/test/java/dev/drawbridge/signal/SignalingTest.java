@@ -84,6 +84,25 @@ class SignalingTest {
     }
 
     @Test
+    void aStreamClosedByTheNodeLeavesItsSessionInTheGraceAndItsRoomIsToldNothing() {
+        Peer ada = peer("ada");
+        Peer bob = peer("bob");
+        Recorder bobStream = new Recorder();
+        signaling.open(bob, bobStream).await();
+        Recorder adaStream = new Recorder();
+        signaling.open(ada, adaStream).await();
+        signaling.join(ada, "drained").await();
+        signaling.join(bob, "drained").await();
+
+        signaling.liveStreams().stream().filter(stream -> stream == adaStream).forEach(Stream::close);
+
+        assertThat(signaling.sessionsInGrace()).isEqualTo(1);
+        assertThat(signaling.liveStreams()).containsExactly(bobStream);
+        assertThat(signaling.relay(bob, ada.id(), "kept", "{}").await()).isEqualTo(RelayResult.ACCEPTED);
+        assertThat(bobStream.names()).doesNotContain("remove-peer");
+    }
+
+    @Test
     void aPeerWhoseGraceRunsOutIsRemovedFromItsRoomsAndItsRoomMatesAreToldOnce() {
         Signaling quick = node(new LocalBus(), new LocalRooms(), Duration.ofMillis(50));
         Peer ada = peer("ada");

@@ -10,6 +10,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A page whose connection to the server drops comes back by itself, and nothing drawn is lost. */
 class ReconnectTest extends BrowserTest {
 
+    /** The page stays away longer than the resume grace: its room is told it left. */
+    @Override
+    protected String[] nodeFlags() {
+        return new String[] {"--resume-grace", "2s"};
+    }
+
     /** Test-only: keeps the page's EventSources, and can break the latest one as a network would. */
     static final String BREAKABLE_STREAM = """
             (() => {

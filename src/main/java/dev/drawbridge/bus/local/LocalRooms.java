@@ -77,20 +77,24 @@ public final class LocalRooms implements Rooms {
     }
 
     @Override
-    public synchronized Future<Map<String, List<Peer>>> unregister(String peerId, String session) {
-        String owner = registered.get(peerId);
-        if (owner != null && !owner.equals(session)) {
-            return Future.succeededFuture(Map.of());
-        }
-        registered.remove(peerId);
-        onForgotten.accept(peerId);
-        Set<String> rooms = roomsOf.remove(peerId);
+    public Future<Map<String, List<Peer>>> unregister(String peerId, String session) {
         Map<String, List<Peer>> remaining = new LinkedHashMap<>();
-        if (rooms != null) {
-            for (String roomId : rooms) {
-                remaining.put(roomId, removeMember(roomId, peerId));
+        synchronized (this) {
+            String owner = registered.get(peerId);
+            if (owner != null && !owner.equals(session)) {
+                return Future.succeededFuture(Map.of());
+            }
+            registered.remove(peerId);
+            Set<String> rooms = roomsOf.remove(peerId);
+            if (rooms != null) {
+                for (String roomId : rooms) {
+                    remaining.put(roomId, removeMember(roomId, peerId));
+                }
             }
         }
+        // Outside this lock: the bus takes the peer's own lock, under which a delivery may end a
+        // session and come here (a reader cut off for slowness).
+        onForgotten.accept(peerId);
         return Future.succeededFuture(remaining);
     }
 
