@@ -115,11 +115,6 @@ public record Config(
                     + ") must be shorter than --drain-timeout (" + values.get("drain-timeout").strip()
                     + "): the streams must be moved before the node gives up");
         }
-        if (drainSpread.compareTo(duration(values, "resume-grace")) >= 0) {
-            throw new IllegalArgumentException("--drain-spread (" + values.get("drain-spread").strip()
-                    + ") must be shorter than --resume-grace (" + values.get("resume-grace").strip()
-                    + "): a browser told to wait longer would come back after its grace");
-        }
         return new Config(
                 values.get("host"),
                 number(values, "port", 0, 65535),
