@@ -69,9 +69,6 @@ final class SseStream implements Stream {
                 .putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no")
-                // The connection closes when the stream ends (below): said up front, so that a proxy
-                // does not put it back in its pool and send a POST on it as it closes.
-                .putHeader("Connection", "close")
                 .setWriteQueueMaxSize(bufferBytes);
         response.closeHandler(closed -> ended());
         response.exceptionHandler(failure -> log.debug("stream of {} failed: {}", peerId, failure.toString()));
