@@ -75,14 +75,11 @@ public record Config(
             new Setting("history-bytes", "HISTORY_BYTES", "262144", "most bytes of events kept per peer for resumed streams"),
             new Setting("history-age", "HISTORY_AGE", "60s",
                     "oldest event kept per peer for resumed streams; at least the resume grace"),
-            new Setting("drain-spread", "DRAIN_SPREAD", "",
-                    "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"
-                            + " (unset: 10s, or half the resume grace when that is shorter)"),
+            new Setting("drain-spread", "DRAIN_SPREAD", "10s",
+                    "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"),
             new Setting("drain-batch", "DRAIN_BATCH", "128", "on SIGTERM, most streams closed in one step"),
             new Setting("drain-timeout", "DRAIN_TIMEOUT", "30s",
                     "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"));
-
-    private static final Duration DEFAULT_DRAIN_SPREAD = Duration.ofSeconds(10);
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -123,19 +120,11 @@ public record Config(
             values.put(name, value);
         }
         Duration drainTimeout = duration(values, "drain-timeout");
-        // Unset, the spread fits the grace and the deadline by itself, so a short grace needs no second setting.
-        Duration drainSpread = values.get("drain-spread").isBlank()
-                ? min(DEFAULT_DRAIN_SPREAD, min(duration(values, "resume-grace"), drainTimeout).dividedBy(2))
-                : duration(values, "drain-spread");
+        Duration drainSpread = duration(values, "drain-spread");
         if (drainSpread.compareTo(drainTimeout) >= 0) {
             throw new IllegalArgumentException("--drain-spread (" + values.get("drain-spread").strip()
                     + ") must be shorter than --drain-timeout (" + values.get("drain-timeout").strip()
                     + "): the streams must be moved before the node gives up");
-        }
-        if (drainSpread.compareTo(duration(values, "resume-grace")) >= 0) {
-            throw new IllegalArgumentException("--drain-spread (" + values.get("drain-spread").strip()
-                    + ") must be shorter than --resume-grace (" + values.get("resume-grace").strip()
-                    + "): a browser told to wait longer would come back after its grace");
         }
         return new Config(
                 values.get("host"),
@@ -205,10 +194,6 @@ public record Config(
     private static int boardMaxRecord(Map<String, String> values) {
         int maxBytes = number(values, "board-max-bytes", 1, 1 << 30);
         return number(values, "board-max-record", 1, maxBytes);
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static Optional<String> optional(String value) {

@@ -150,12 +150,14 @@ public final class Drawbridge {
     public Future<Drain.Report> drain() {
         long startNanos = System.nanoTime();
         admission.drain();
-        Duration window = config.drainSpread();
+        // A browser told to wait must be back well within its resume grace.
+        Duration window = config.drainSpread().compareTo(config.resumeGrace().dividedBy(2)) > 0
+                ? config.resumeGrace().dividedBy(2) : config.drainSpread();
         long listenersBy = config.drainTimeout().toMillis() - STOP_RESERVE_MILLIS;
         log.info("draining: {} streams to move over {} ms, at most {} a step; the node exits within {} ms",
-                signaling.streams().size(), window.toMillis(), config.drainBatch(), config.drainTimeout().toMillis());
+                signaling.liveStreams().size(), window.toMillis(), config.drainBatch(), config.drainTimeout().toMillis());
         return new Drain(vertx, new Drain.Settings(window, config.drainBatch()), new Random())
-                .run(signaling::streams)
+                .run(signaling::liveStreams)
                 .compose(report -> vertx.timer(Math.max(1, window.toMillis() - elapsedMillis(startNanos)))
                         .compose(windowEnded -> {
                             admission.close();

@@ -229,17 +229,6 @@ public final class Signaling {
         sessions.values().forEach(session -> session.resync(resync));
     }
 
-    /** The streams open on this node now, one per session (a drain moves them away). */
-    public List<Stream> streams() {
-        List<Stream> open = new ArrayList<>(sessions.size());
-        for (Session session : sessions.values()) {
-            if (!session.streamEnded()) {
-                open.add(session.stream());
-            }
-        }
-        return open;
-    }
-
     /** How many peers hold a session on this node. */
     public int sessionCount() {
         return sessions.size();

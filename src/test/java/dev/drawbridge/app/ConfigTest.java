@@ -129,14 +129,6 @@ class ConfigTest {
     }
 
     @Test
-    void anUnsetDrainSpreadIsHalfAShortGraceOrDeadline() {
-        assertThat(Config.parse(new String[] {"--resume-grace", "300ms"}, Map.of()).drainSpread())
-                .isEqualTo(Duration.ofMillis(150));
-        assertThat(Config.parse(new String[] {"--drain-timeout", "4s"}, Map.of()).drainSpread())
-                .isEqualTo(Duration.ofSeconds(2));
-    }
-
-    @Test
     void aDrainSpreadThatDoesNotFitInTheDrainTimeoutIsRefused() {
         assertThatThrownBy(() -> Config.parse(new String[] {"--drain-spread", "30s"}, Map.of()))
                 .hasMessageContaining("--drain-spread (30s) must be shorter than --drain-timeout (30s)");

@@ -150,7 +150,7 @@ class DrainIT {
     }
 
     private void assertASecondSignalStopsAtOnce(String first, String second, int status) {
-        NodeProcess node = start("drain-twice-" + second.toLowerCase(), "--drain-spread", "15s", "--drain-timeout", "30s");
+        NodeProcess node = start("drain-twice-" + second.toLowerCase(), "--drain-spread", "20s", "--drain-timeout", "30s", "--resume-grace", "60s");
         Client ada = Client.access(node.baseUrl(), "ada").connect();
 
         node.signal(first);
