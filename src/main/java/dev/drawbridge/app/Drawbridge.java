@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One running node: wiring by hand, start, and stop. */
@@ -73,7 +74,7 @@ public final class Drawbridge {
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
 
-        return Backend.connect(vertx, config, nodeId)
+        Future<Drawbridge> running = Backend.connect(vertx, config, nodeId)
                 .compose(backend -> {
                     Signaling signaling = new Signaling(backend.bus(), backend.rooms(), config.maxRoomSize(), metrics);
                     backend.onMembershipLost().accept(() -> signaling.resyncAll("membership lost"));
@@ -90,8 +91,20 @@ public final class Drawbridge {
                                     new DeploymentOptions().setInstances(loops))
                             .map(id -> new Drawbridge(vertx, backend, signaling, actualPort.get()))
                             .recover(failure -> backend.close().get().transform(closed -> Future.failedFuture(failure)));
-                })
-                .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure)));
+                });
+        // A failed start closes Vert.x from a thread of its own and answers on a future bound to no
+        // event loop: a future bound to one of Vert.x' loops would never complete once they stopped,
+        // and the caller (Main: "could not start: ...") would wait forever.
+        CompletableFuture<Drawbridge> outcome = new CompletableFuture<>();
+        running.onComplete(started -> {
+            if (started.succeeded()) {
+                outcome.complete(started.result());
+            } else {
+                Thread.ofPlatform().name("drawbridge-failed-start").start(() ->
+                        vertx.close().onComplete(closed -> outcome.completeExceptionally(started.cause())));
+            }
+        });
+        return Future.fromCompletionStage(outcome);
     }
 
     public int port() {
