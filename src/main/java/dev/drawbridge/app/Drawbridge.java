@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,7 +94,7 @@ public final class Drawbridge {
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
 
-        return Backend.connect(vertx, config, nodeId)
+        Future<Drawbridge> running = Backend.connect(vertx, config, nodeId)
                 .compose(backend -> {
                     Signaling signaling = new Signaling(backend.bus(), backend.rooms(), vertx, config.maxRoomSize(),
                             config.resumeGrace(), metrics);
@@ -115,8 +116,20 @@ public final class Drawbridge {
                             .map(id -> new Drawbridge(vertx, backend, signaling, actualPort.get(), config, admission,
                                     servers))
                             .recover(failure -> backend.close().get().transform(closed -> Future.failedFuture(failure)));
-                })
-                .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure)));
+                });
+        // A failed start closes Vert.x from a thread of its own and answers on a future bound to no
+        // event loop: a future bound to one of Vert.x' loops would never complete once they stopped,
+        // and the caller (Main: "could not start: ...") would wait forever.
+        CompletableFuture<Drawbridge> outcome = new CompletableFuture<>();
+        running.onComplete(started -> {
+            if (started.succeeded()) {
+                outcome.complete(started.result());
+            } else {
+                Thread.ofPlatform().name("drawbridge-failed-start").start(() ->
+                        vertx.close().onComplete(closed -> outcome.completeExceptionally(started.cause())));
+            }
+        });
+        return Future.fromCompletionStage(outcome);
     }
 
     public int port() {

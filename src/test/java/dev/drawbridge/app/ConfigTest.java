@@ -154,6 +154,15 @@ class ConfigTest {
     }
 
     @Test
+    void aDataFolderThatCannotBeMadeStopsTheNodeFromStartingWithAClearMessage() {
+        Config config = Config.parse(new String[] {"--host", "127.0.0.1", "--port", "0",
+                "--data-dir", "/proc/drawbridge-cannot-be-here"}, Map.of());
+
+        assertThatThrownBy(() -> Drawbridge.start(config).await())
+                .hasMessageContaining("cannot open the board database in /proc/drawbridge-cannot-be-here");
+    }
+
+    @Test
     void aShortTokenSecretStopsTheNodeFromStartingWithAClearMessage() {
         Config config = Config.parse(new String[] {"--host", "127.0.0.1", "--port", "0", "--token-secret", "short"}, Map.of());
 
