@@ -56,6 +56,7 @@ class OfflineBoardTest extends BrowserTest {
         ada.selectTool("ellipse");
         ada.stroke(200, 400, 700, 600);
         ada.page.waitForFunction("() => window.drawbridge.state().storage.pending > 0");
+        eventually().alias("the ellipse is drawn").until(() -> ada.inkAt(450, 400));
         drawnOffline = ada.canvasHash();
         assertThat(drawnOffline).isNotEqualTo(bob.canvasHash());
         assertThat(bob.inkAt(450, 400)).as("the ellipse drawn offline has not reached bob").isFalse();
