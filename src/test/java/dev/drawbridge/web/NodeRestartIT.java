@@ -72,6 +72,7 @@ class NodeRestartIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void aPageWhoseNodeRestartsKeepsItsDataChannelItsPeopleAndItsDrawing() {
         String room = BrowserTest.newRoom();
         BoardPage ada = BoardPage.open(chromium.newContext(1280, 800, WATCH), one.baseUrl(), room, "ada");
@@ -110,7 +111,7 @@ class NodeRestartIT {
                     .isEqualTo(pair.getValue().get("remoteDescriptions"));
             assertThat((List<?>) after.get("dropped")).as("people who left the list of %s", pair.getKey()).isEmpty();
         }
-        assertThat((List<?>) watch(ada).get("states")).as("ada's statuses").contains("reconnecting", "open");
+        assertThat((List<Object>) watch(ada).get("states")).as("ada's statuses").contains("reconnecting", "open");
     }
 
     @SuppressWarnings("unchecked")
