@@ -36,7 +36,7 @@ public final class Nginx implements AutoCloseable {
                     .collect(Collectors.joining("\n"));
             String site = Files.readString(CONFIG)
                     .replaceAll("(?m)^\\s*server 127\\.0\\.0\\.1:\\d+[^\\n]*\\n", "")
-                    .replaceAll("(?m)^upstream (\\w+) \\{", "upstream $1 {\n" + upstreams)
+                    .replace("upstream drawbridge {", "upstream drawbridge {\n" + upstreams)
                     .replace("listen 8080;", "listen 127.0.0.1:" + port + ";");
             Files.writeString(dir.resolve("drawbridge.conf"), site);
             Files.writeString(dir.resolve("nginx.conf"), """

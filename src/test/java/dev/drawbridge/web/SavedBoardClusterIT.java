@@ -76,7 +76,11 @@ class SavedBoardClusterIT {
         alone.waitUntilSaved();
         BrowserTest.eventually().alias("the board drawn through the dead node")
                 .until(() -> alone.canvasHash().equals(picture));
-        assertThat(alone.peers()).isEmpty();
+        // Ada and bob may still be listed: the peers of a killed node keep their place in the room
+        // for the resume grace (then a survivor reaps them). They are gone, so nothing came from them:
+        // the picture came from storage.
+        assertThat(alone.peers()).allSatisfy(peer -> assertThat(peer.get("channelOpenedAt"))
+                .as("a data channel to %s", peer.get("username")).isNull());
         chromium.closeContexts();
     }
 
