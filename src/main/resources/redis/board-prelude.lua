@@ -13,3 +13,16 @@ local function touch(ttl)
     end
   end
 end
+
+-- The board's meta (proof, head, bytes, upto) if the proof hash in ARGV[1] opens it; else nil
+-- and the refusal to return: {'no_board'} or {'wrong_proof'}.
+local function authorized()
+  local meta = redis.call('HMGET', KEYS[1], 'proof', 'head', 'bytes', 'upto')
+  if not meta[1] then
+    return nil, {'no_board'}
+  end
+  if meta[1] ~= ARGV[1] then
+    return nil, {'wrong_proof'}
+  end
+  return meta
+end

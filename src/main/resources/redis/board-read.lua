@@ -3,12 +3,9 @@
 -- Returns {'no_board'}, {'wrong_proof'}, or
 -- {'ok', head, bytes, upto, snapshot data or false, more (1/0), element1, element2, ...}
 -- where an element is "<id> <data>" and the first is seq max(after, upto) + 1.
-local meta = redis.call('HMGET', KEYS[1], 'proof', 'head', 'bytes', 'upto')
-if not meta[1] then
-  return {'no_board'}
-end
-if meta[1] ~= ARGV[1] then
-  return {'wrong_proof'}
+local meta, refusal = authorized()
+if not meta then
+  return refusal
 end
 local head, bytes, upto = tonumber(meta[2]), tonumber(meta[3]), tonumber(meta[4])
 local after, limit = tonumber(ARGV[2]), tonumber(ARGV[3])

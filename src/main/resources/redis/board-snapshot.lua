@@ -3,12 +3,9 @@
 -- ARGV[5] ttl ms.
 -- Returns {'no_board'}, {'wrong_proof'}, {'stale_snapshot', upto, head},
 -- {'board_full', bytes, would_hold}, or {'ok', head, bytes}.
-local meta = redis.call('HMGET', KEYS[1], 'proof', 'head', 'bytes', 'upto')
-if not meta[1] then
-  return {'no_board'}
-end
-if meta[1] ~= ARGV[1] then
-  return {'wrong_proof'}
+local meta, refusal = authorized()
+if not meta then
+  return refusal
 end
 local head, bytes, upto = tonumber(meta[2]), tonumber(meta[3]), tonumber(meta[4])
 local target = tonumber(ARGV[2])

@@ -25,7 +25,7 @@ public final class RedisBoards implements Boards {
     private static final Script READ = Script.load("board-read", "board-prelude");
     private static final Script APPEND = Script.load("board-append", "board-prelude");
     private static final Script SNAPSHOT = Script.load("board-snapshot", "board-prelude");
-    private static final Script DELETE = Script.load("board-delete");
+    private static final Script DELETE = Script.load("board-delete", "board-prelude");
 
     private final Commands commands;
     private final Limits limits;
