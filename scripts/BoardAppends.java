@@ -20,12 +20,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * Run by scripts/measure-boards; uses the JDK alone.
  *
  * <p>java scripts/BoardAppends.java URL NODE_PID RECORDS BATCH DATA_BYTES THREADS ROOMS
+ *
+ * <p>Or, as background load beside another benchmark (scripts/measure with APPENDS_PER_SECOND): one
+ * record per request at a fixed rate, for at most SECONDS, printing only what it sent and how many
+ * failed.
+ *
+ * <p>java scripts/BoardAppends.java --paced URL RATE SECONDS DATA_BYTES ROOMS
  */
 public class BoardAppends {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("--paced")) {
+            paced(args[1], Double.parseDouble(args[2]), Double.parseDouble(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]));
+            return;
+        }
         String url = args[0];
         long pid = Long.parseLong(args[1]);
         int records = Integer.parseInt(args[2]);
@@ -92,6 +103,56 @@ public class BoardAppends {
         if (store > 0) {
             System.out.printf("  of it the SQLite thread: %.1f us per request%n", (double) store / requests);
         }
+    }
+
+    /**
+     * Appends of one record each, {@code rate} a second on a schedule of their own (a late one does not
+     * push the next back), until {@code seconds} have passed; 8 senders, so one slow answer does not
+     * hold the others.
+     */
+    private static void paced(String url, double rate, double seconds, int dataBytes, int rooms) throws Exception {
+        SecureRandom random = new SecureRandom();
+        String run = Long.toString(System.nanoTime(), 36);
+        List<String> proofs = new ArrayList<>();
+        for (int i = 0; i < rooms; i++) {
+            byte[] proof = new byte[32];
+            random.nextBytes(proof);
+            proofs.add(Base64.getUrlEncoder().withoutPadding().encodeToString(proof));
+        }
+        long total = (long) (rate * seconds);
+        long periodNanos = (long) (1e9 / rate);
+        long start = System.nanoTime();
+        AtomicLong next = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            done.add(pool.submit(() -> {
+                byte[] data = new byte[dataBytes];
+                byte[] id = new byte[16];
+                for (long r = next.getAndIncrement(); r < total; r = next.getAndIncrement()) {
+                    long wait = start + r * periodNanos - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                    random.nextBytes(data);
+                    random.nextBytes(id);
+                    int room = (int) (r % rooms);
+                    String body = "{\"records\":[{\"id\":\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(id)
+                            + "\",\"data\":\"" + Base64.getEncoder().encodeToString(data) + "\"}]}";
+                    if (post(url + "/paced-" + run + "-" + room + "/board/records", proofs.get(room), body) != 200) {
+                        failed.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        System.out.printf("paced appends: %d of %d-byte records at %.0f/s over %.1f s, %d failed%n",
+                total, dataBytes, rate, (System.nanoTime() - start) / 1e9, failed.get());
     }
 
     /** The node's CPU per GET /healthz with the same number of requests and threads: the cost of a bare request here. */
