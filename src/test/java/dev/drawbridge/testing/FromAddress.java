@@ -143,6 +143,12 @@ public final class FromAddress {
             return events.stream().filter(e -> e.event().equals(name)).findFirst().orElseThrow();
         }
 
+        /** Waits until the first event arrived, and returns it. */
+        public SseEvent awaitFirstEvent() {
+            Client.await("a first event").until(() -> !events.isEmpty());
+            return events.getFirst();
+        }
+
         public void awaitEnd() {
             Client.await("the end of the stream").until(() -> ended);
         }
