@@ -85,7 +85,7 @@ public record Config(
             new Setting("drain-timeout", "DRAIN_TIMEOUT", "30s",
                     "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"),
             // Rate limits (issue 11, limits): a rate N/duration is a bucket of N refilled evenly over the duration.
-            new Setting("relay-limit", "RELAY_LIMIT", "2000/2s", "relays per peer, a bucket: N/duration (0: no limit)"),
+            new Setting("relay-limit", "RELAY_LIMIT", "3000/2s", "relays per peer, a bucket: N/duration (0: no limit)"),
             new Setting("join-limit", "JOIN_LIMIT", "30/10s", "joins per peer (0: no limit)"),
             new Setting("token-limit", "TOKEN_LIMIT", "300/60s",
                     "POST /access and /access/refresh per client address (0: no limit)"),
