@@ -96,7 +96,7 @@ final class ClientAddress {
         return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
     }
 
-    private static String key(byte[] address) {
+    static String key(byte[] address) {
         if (address.length == 4) {
             return NetUtil.bytesToIpAddress(address);
         }
