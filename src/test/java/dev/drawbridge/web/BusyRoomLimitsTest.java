@@ -31,18 +31,17 @@ class BusyRoomLimitsTest extends BrowserTest {
               };
             })();
             """;
-    /** The most relay POSTs of this page within any {@code window} ms. */
+    /** The most relay POSTs of this page within any {@code span} ms. */
     private static final String BUSIEST = """
-            (window) => {
-              const t = window.relayTimes ?? [];
+            (span) => {
+              const t = globalThis.relayTimes ?? [];
               let most = 0;
               for (let i = 0, j = 0; i < t.length; i++) {
-                while (t[i] - t[j] >= window) j++;
+                while (t[i] - t[j] >= span) j++;
                 most = Math.max(most, i - j + 1);
               }
               return most;
-            }""".replace("window.relayTimes", "globalThis.relayTimes").replace("(window)", "(span)")
-            .replace(">= window", ">= span");
+            }""";
 
     @Test
     void sixteenPagesDrawingWithCursorsThroughTheRelayAllConvergeAndNoneMeetsALimit() {
