@@ -154,13 +154,16 @@ export class SignalingClient extends EventTarget {
       this.#status('replaced');
     });
     on('reconnect', ({ after_ms: afterMs = 0 }, lastEventId) => {
-      // The node is draining: it closes this stream next, with an SSE retry of afterMs, and the
-      // browser's own retry reconnects then, sending Last-Event-ID so the server can resume. Step
-      // in only if the stream is somehow still open well after that; a new EventSource cannot set
-      // Last-Event-ID, so it goes in the query.
+      // The node is draining, or the stream is over a limit (docs/LIMITS.md): the server closes
+      // this stream next, with an SSE retry of afterMs, and the browser's own retry reconnects
+      // then, sending Last-Event-ID so the server can resume. Step in only if the stream was
+      // somehow never closed (once closed, the open stream later is the browser's new one); a new
+      // EventSource cannot set Last-Event-ID, so it goes in the query.
+      let dropped = false;
+      source.addEventListener('error', () => { dropped = true; }, { once: true });
       clearTimeout(this.#retryTimer);
       this.#retryTimer = setTimeout(() => {
-        if (this.#source === source && source.readyState === EventSource.OPEN) this.#openStream(lastEventId);
+        if (!dropped && this.#source === source && source.readyState === EventSource.OPEN) this.#openStream(lastEventId);
       }, afterMs + 2000);
     });
     for (const name of this.#customEvents) {

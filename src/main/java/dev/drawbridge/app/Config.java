@@ -1,6 +1,8 @@
 package dev.drawbridge.app;
 
 import dev.drawbridge.bus.HistoryLimits;
+import dev.drawbridge.http.Limits;
+import dev.drawbridge.http.RateLimits;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 
@@ -40,7 +42,9 @@ public record Config(
         HistoryLimits history,
         Duration drainSpread,
         int drainBatch,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        // Rate limits (issue 11, limits)
+        RateLimits limits) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -79,7 +83,21 @@ public record Config(
                     "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"),
             new Setting("drain-batch", "DRAIN_BATCH", "128", "on SIGTERM, most streams closed in one step"),
             new Setting("drain-timeout", "DRAIN_TIMEOUT", "30s",
-                    "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"));
+                    "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"),
+            // Rate limits (issue 11, limits): a rate N/duration is a bucket of N refilled evenly over the duration.
+            new Setting("relay-limit", "RELAY_LIMIT", "3000/2s", "relays per peer, a bucket: N/duration (0: no limit)"),
+            new Setting("join-limit", "JOIN_LIMIT", "30/10s", "joins per peer (0: no limit)"),
+            new Setting("token-limit", "TOKEN_LIMIT", "300/60s",
+                    "POST /access and /access/refresh per client address (0: no limit)"),
+            new Setting("stream-limit", "STREAM_LIMIT", "600/60s", "new streams per client address (0: no limit)"),
+            new Setting("node-stream-limit", "NODE_STREAM_LIMIT", "2000/2s", "new streams per node (0: no limit)"),
+            new Setting("max-streams", "MAX_STREAMS", "20000", "most open streams of a node (0: no cap)"),
+            new Setting("max-address-streams", "MAX_ADDRESS_STREAMS", "256",
+                    "most open streams of one client address (0: no cap)"),
+            new Setting("stream-retry", "STREAM_RETRY", "5s",
+                    "how long a stream refused by a cap is told to wait, plus up to half as much at random"),
+            new Setting("trusted-proxies", "TRUSTED_PROXIES", "",
+                    "comma-separated addresses/CIDRs of proxies whose X-Forwarded-For names the client (unset: none)"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -149,7 +167,8 @@ public record Config(
                 history(values),
                 drainSpread,
                 number(values, "drain-batch", 1, 1_000_000),
-                drainTimeout);
+                drainTimeout,
+                limits(values));
     }
 
     /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
@@ -187,7 +206,7 @@ public record Config(
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
                 maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
                 dataDir, boardMaxBytes, boardMaxRecord, boardRetention, resumeGrace, history,
-                drainSpread, drainBatch, drainTimeout);
+                drainSpread, drainBatch, drainTimeout, limits);
     }
 
     /** A record cannot be larger than the board that holds it. */
@@ -257,5 +276,37 @@ public record Config(
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("--" + name + " must be " + expected + ", not '" + text + "'");
         }
+    }
+
+    // Rate limits (issue 11, limits)
+
+    private static RateLimits limits(Map<String, String> values) {
+        String proxies = values.get("trusted-proxies").strip();
+        List<String> trusted = proxies.isEmpty() ? List.of()
+                : List.of(proxies.split("\\s*,\\s*"));
+        try {
+            Limits.validateProxies(trusted);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--trusted-proxies: " + e.getMessage());
+        }
+        return new RateLimits(rate(values, "relay-limit"), rate(values, "join-limit"), rate(values, "token-limit"),
+                rate(values, "stream-limit"), rate(values, "node-stream-limit"),
+                number(values, "max-streams", 0, 10_000_000), number(values, "max-address-streams", 0, 10_000_000),
+                duration(values, "stream-retry"), trusted);
+    }
+
+    /** {@code N/duration} (a bucket of N refilled evenly over the duration), or {@code 0}: no limit. */
+    private static RateLimits.Rate rate(Map<String, String> values, String name) {
+        return parsed(values, name, text -> {
+            if (text.equals("0")) {
+                return RateLimits.Rate.OFF;
+            }
+            int slash = text.indexOf('/');
+            long tokens = Long.parseLong(text.substring(0, slash));
+            if (tokens < 1 || tokens > 1_000_000_000L) {
+                throw new IllegalArgumentException();
+            }
+            return new RateLimits.Rate(tokens, duration(Map.of(name, text.substring(slash + 1)), name));
+        }, "N/duration such as 2000/2s (a bucket of N refilled evenly over the duration), or 0 for no limit");
     }
 }

@@ -3,6 +3,7 @@ package dev.drawbridge.app;
 import dev.drawbridge.auth.Tokens;
 import dev.drawbridge.http.Admission;
 import dev.drawbridge.http.Api;
+import dev.drawbridge.http.Limits;
 import dev.drawbridge.signal.Drain;
 import dev.drawbridge.signal.Signaling;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -102,7 +103,7 @@ public final class Drawbridge {
                     Api api = new Api(vertx, signaling, backend.boards(), tokens,
                             new Api.Settings(config.maxBodyBytes(), config.pingInterval().toMillis(),
                                     config.streamBufferBytes(), config.iceServers()),
-                            metrics, backend.readiness(), page());
+                            metrics, backend.readiness(), page(), new Limits(config.limits(), metrics));
                     // Every instance listens on the same port; Vert.x spreads connections over them.
                     // A negative port makes all instances share one random free port.
                     int listenPort = config.port() == 0 ? -1 : config.port();

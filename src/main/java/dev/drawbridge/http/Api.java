@@ -54,11 +54,12 @@ public final class Api {
     private final PrometheusMeterRegistry metrics;
     private final Supplier<Future<Void>> readiness;
     private final StreamMetrics streamMetrics;
+    private final Limits limits;
     private static final Buffer SERVICE_WORKER = resource("web/sw.js");
     private final Buffer page;
 
     public Api(Vertx vertx, Signaling signaling, Boards boards, Tokens tokens, Settings settings,
-               PrometheusMeterRegistry metrics, Supplier<Future<Void>> readiness, Buffer page) {
+               PrometheusMeterRegistry metrics, Supplier<Future<Void>> readiness, Buffer page, Limits limits) {
         this.vertx = vertx;
         this.signaling = signaling;
         this.boards = boards;
@@ -68,6 +69,7 @@ public final class Api {
         this.readiness = readiness;
         this.streamMetrics = new StreamMetrics(metrics);
         this.page = page;
+        this.limits = limits;
     }
 
     /** A router for one HTTP server instance; every instance shares this API's state. */
@@ -76,10 +78,10 @@ public final class Api {
         Authentication auth = new Authentication(tokens);
         BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
 
-        router.post("/access").handler(body).handler(this::access);
-        router.post("/access/refresh").handler(this::refresh);
+        router.post("/access").handler(body).handler(limits.tokens()).handler(this::access);
+        router.post("/access/refresh").handler(limits.tokens()).handler(this::refresh);
         router.get("/connect").handler(auth).handler(this::connect);
-        router.post("/relay/:peerId/:event").handler(body).handler(auth).handler(this::relay);
+        router.post("/relay/:peerId/:event").handler(body).handler(auth).handler(limits.relays()).handler(this::relay);
 
         router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "alive")));
         router.get("/readyz").handler(this::ready);
@@ -104,7 +106,7 @@ public final class Api {
                 .setStatusCode(302).putHeader("Location", "/" + newRoomId() + "#new").end()); // the app makes the key
         new BoardRoutes(vertx, boards, metrics).mount(router);
         router.get("/:roomId").handler(this::page);
-        router.post("/:roomId/join").handler(body).handler(auth).handler(this::join);
+        router.post("/:roomId/join").handler(body).handler(auth).handler(limits.joins()).handler(this::join);
         router.post("/:roomId/leave").handler(body).handler(auth).handler(this::leave);
 
         router.route().failureHandler(this::failed);
@@ -158,6 +160,10 @@ public final class Api {
         if (accept == null || !accept.contains("text/event-stream")) {
             throw new ApiError(406, "not_acceptable", "GET /connect needs Accept: text/event-stream");
         }
+        Runnable release = limits.admitStream(ctx);
+        if (release == null) {
+            return; // over a limit: answered with the stream answer (docs/LIMITS.md)
+        }
         Peer peer = Authentication.peer(ctx);
         // What EventSource sends by itself when it reconnects; the query serves clients that
         // cannot set headers. An id this server did not write resumes nothing it can replay: the
@@ -169,6 +175,7 @@ public final class Api {
         Optional<EventId> after = lastEventId == null || lastEventId.isBlank() ? Optional.empty()
                 : Optional.of(EventId.parse(lastEventId.strip()).orElse(UNKNOWN_ID));
         SseStream stream = new SseStream(vertx, ctx.response(), ctx.request().connection(), streamMetrics, peer.id());
+        stream.onClose(release);
         stream.start(settings.pingMillis(), settings.streamBufferBytes());
         signaling.open(peer, stream, after);
     }

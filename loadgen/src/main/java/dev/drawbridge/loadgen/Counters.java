@@ -54,6 +54,12 @@ final class Counters {
         statuses.computeIfAbsent(phase + " " + status, s -> new LongAdder()).increment();
     }
 
+    /** Requests of the phase answered with that status. */
+    long count(String phase, String status) {
+        LongAdder count = statuses.get(phase + " " + status);
+        return count == null ? 0 : count.sum();
+    }
+
     /** Requests of the phase answered 200. */
     long accepted(String phase) {
         LongAdder ok = statuses.get(phase + " 200");

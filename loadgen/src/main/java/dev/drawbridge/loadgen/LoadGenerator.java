@@ -159,15 +159,29 @@ final class LoadGenerator implements AutoCloseable {
             sleepUntil(() -> false, 2);
         }
         // Warm-up relays travel as event "warm": they reach neither the latency histogram nor the ledgers.
-        long total = (long) o.messages() * peers.length;
+        long total = (long) o.messages() * measuredPeers();
         JsonObject cpuBefore = server.sample();
         selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
         phase = "relay";
         long deliveredBefore = counters.deliveries.sum();
         Pacer relays = pace(total, o.rate(), o.inFlight(), k -> relay(k, "load"));
+        Pacer flood = o.flood() > 0 ? new Pacer(vertx, Options.MAX_TOTAL_MESSAGES, 0, o.flood(), deadline,
+                k -> floodRelay(peers[measuredPeers()], k)) : null;
+        Future<Void> flooded = flood == null ? Future.succeededFuture() : flood.start();
         long relayStart = System.nanoTime();
         await(relays.start());
         double sendSeconds = relays.elapsedSeconds();
+        if (flood != null) {
+            flood.stop();
+            await(flooded);
+            summary.put("flood", new JsonObject()
+                    .put("inFlight", o.flood())
+                    .put("issued", flood.issued())
+                    .put("accepted", counters.accepted("flood"))
+                    .put("refused429", counters.count("flood", "429"))
+                    .put("perSecond", round(flood.issued() / Math.max(flood.elapsedSeconds(), 1e-9)))
+                    .put("acceptedPerSecond", round(counters.accepted("flood") / Math.max(flood.elapsedSeconds(), 1e-9))));
+        }
         long accepted = counters.accepted("relay");
         phase = "drain";
         sleepUntil(() -> counters.deliveries.sum() - deliveredBefore >= accepted, o.drainSeconds());
@@ -394,8 +408,23 @@ final class LoadGenerator implements AutoCloseable {
      * previous one was answered (as a browser's signaling client does); the pacer still counts it as
      * in flight while it waits.
      */
+    /**
+     * The peers whose relays are measured: all, or, with a flood, all but the last room, whose first
+     * peer floods its mate (the rooms are consecutive blocks of peers).
+     */
+    private int measuredPeers() {
+        return o.flood() > 0 ? peers.length - o.roomSize() : peers.length;
+    }
+
+    /** One relay of the flood: not ordered, not measured (event "warm"), as fast as the in-flight bound allows. */
+    private Future<Integer> floodRelay(Peer flooder, long k) {
+        String body = "{\"f\":" + flooder.index + ",\"s\":" + k + ",\"t\":" + System.nanoTime()
+                + ",\"p\":\"" + padding + "\"}";
+        return post(flooder, "/relay/" + flooder.mates[0].id + "/warm", body, "flood");
+    }
+
     private Future<Integer> relay(long k, String event) {
-        int n = peers.length;
+        int n = measuredPeers();
         Peer sender = peers[(int) (k % n)];
         long round = k / n;
         int mate = (int) (round % sender.mates.length);

@@ -30,7 +30,8 @@ record Options(
         boolean comparePost,
         boolean leave,
         String label,
-        String out) {
+        String out,
+        int flood) {
 
     /** What a run does. */
     enum Mode {
@@ -89,6 +90,8 @@ record Options(
         flag("leave", "true", "relay and join-storm: finally leave the rooms and count remove-peer");
         flag("label", "", "a name for this run in the summary and the charts");
         flag("out", "", "also write the JSON summary to this file");
+        flag("flood", "0", "relay mode: one more room whose first peer floods its mate with this many relays in flight "
+                + "while the others are measured (0: no flood)");
     }
 
     private static void flag(String name, String fallback, String help) {
@@ -169,7 +172,8 @@ record Options(
                 bool(values, "compare-post"),
                 bool(values, "leave"),
                 values.get("label"),
-                values.get("out"));
+                values.get("out"),
+                intIn(values, "flood", 0, 5_000));
     }
 
     /** The source address of the i-th group: 127.0.0.2, 127.0.0.3, ... */

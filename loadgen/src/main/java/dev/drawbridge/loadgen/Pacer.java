@@ -131,7 +131,8 @@ final class Pacer {
         }
     }
 
-    private void stop() {
+    /** Issues no more; {@link #start}'s future completes once those in flight are answered. */
+    void stop() {
         stopped = true;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
