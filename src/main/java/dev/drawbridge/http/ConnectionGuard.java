@@ -1,0 +1,132 @@
+package dev.drawbridge.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+
+import java.lang.management.ManagementFactory;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Keeps the node's file descriptors below the open-file limit, so that {@code accept()} never fails:
+ * a node whose accept fails with {@code EMFILE} leaves every new client in the listen queue (Netty
+ * then stops accepting for a second and tries again), where it hangs until it gives up, and it
+ * cannot answer {@code /healthz} either. Instead, every connection is accepted and counted, and the
+ * descriptors in use are estimated as the last sample of the process's open count (taken off the
+ * event loops every {@link #SAMPLE_MILLIS}) plus the connections opened since, less those closed.
+ * <ul>
+ *   <li>Fewer than {@code reserve} descriptors left: the new connection's request is answered
+ *   {@code 503 unavailable} with {@code Retry-After} and the JSON body, and the connection closes
+ *   ({@code GET /healthz} is still answered, then closed); one that sends no request within
+ *   {@link #REFUSED_MILLIS} is closed.</li>
+ *   <li>Fewer than half of {@code reserve} left: the connection is reset at once (its descriptor
+ *   is free again within the same event-loop turn).</li>
+ * </ul>
+ * Connections already open, event streams among them, are never touched. Each refusal is counted in
+ * {@code drawbridge_refused_total{reason="file_descriptors"}}.
+ */
+final class ConnectionGuard {
+    static final long SAMPLE_MILLIS = 200;
+    static final long REFUSED_MILLIS = 1_000;
+    private static final String REFUSED = new JsonObject().put("error", "unavailable")
+            .put("message", "this node is at its limit of open connections; retry shortly").encode();
+
+    private final Vertx vertx;
+    private final int reserve;
+    private final ClientErrorLog errors;
+    private final com.sun.management.UnixOperatingSystemMXBean os;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
+    private final Counter refusals;
+    private volatile long maxDescriptors = Long.MAX_VALUE;
+    private volatile long sampledOpen;
+    private volatile int connectionsAtSample;
+
+    ConnectionGuard(Vertx vertx, int reserve, MeterRegistry metrics, ClientErrorLog errors) {
+        this.vertx = vertx;
+        this.reserve = reserve;
+        this.errors = errors;
+        this.os = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix
+                ? unix : null;
+        this.refusals = Counter.builder("drawbridge.refused").description("connections refused by the node")
+                .tag("reason", "file_descriptors").register(metrics);
+        if (os != null) {
+            sample();
+            // Reading /proc/self/fd is a directory listing: never on an event loop.
+            vertx.setPeriodic(SAMPLE_MILLIS, timer -> vertx.executeBlocking(() -> {
+                sample();
+                return null;
+            }, false));
+        }
+    }
+
+    /** Read on a worker; the limit too, since an operator may raise it on a running process (prlimit). */
+    private void sample() {
+        int before = connections.get();
+        long open = os.getOpenFileDescriptorCount();
+        connectionsAtSample = before;
+        sampledOpen = open;
+        maxDescriptors = os.getMaxFileDescriptorCount();
+    }
+
+    /** Descriptors left, as estimated now. */
+    long free() {
+        return maxDescriptors - (sampledOpen + connections.get() - connectionsAtSample);
+    }
+
+    /**
+     * A new connection, on its event loop: counted, and refused when the node is near its limit.
+     * Answers whether it may be served.
+     */
+    boolean admit(HttpConnection connection, Channel channel) {
+        connections.incrementAndGet();
+        connection.closeHandler(closed -> {
+            connections.decrementAndGet();
+            refused.remove(connection);
+        });
+        long free = free();
+        if (free > reserve) {
+            return true;
+        }
+        refusals.increment();
+        errors.note("refused a connection: " + free + " file descriptors left, fewer than --fd-reserve " + reserve,
+                connection.remoteAddress());
+        if (free <= reserve / 2) {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            channel.close();
+        } else {
+            refused.add(connection);
+            vertx.setTimer(REFUSED_MILLIS, timer -> connection.close());
+        }
+        return false;
+    }
+
+    /** {@code next} for the requests of admitted connections; a refused one's request is answered 503. */
+    Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
+        return request -> {
+            if (refused.isEmpty() || !refused.contains(request.connection())) {
+                next.handle(request);
+                return;
+            }
+            request.response().putHeader("Connection", "close");
+            if (request.method() == HttpMethod.GET && "/healthz".equals(request.path())) {
+                next.handle(request);
+                return;
+            }
+            request.response().setStatusCode(503)
+                    .putHeader("Content-Type", "application/json")
+                    .putHeader("Retry-After", "1")
+                    .end(REFUSED)
+                    .onComplete(done -> request.connection().close());
+        };
+    }
+}
