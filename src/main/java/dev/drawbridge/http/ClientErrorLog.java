@@ -76,7 +76,7 @@ public final class ClientErrorLog {
             return;
         }
         if (suppressed > 0) {
-            log.info("{} more client errors in the last {} s were not logged", suppressed, windowNanos / 1_000_000_000);
+            log.info("{} more client errors in the last {} ms were not logged", suppressed, windowNanos / 1_000_000);
         }
         windowStart = now;
         written = 0;

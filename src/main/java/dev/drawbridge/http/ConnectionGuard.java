@@ -14,6 +14,8 @@ import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,6 +47,7 @@ final class ConnectionGuard {
     private final ClientErrorLog errors;
     private final com.sun.management.UnixOperatingSystemMXBean os;
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicBoolean sampling = new AtomicBoolean();
     private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
     private final Counter refusals;
     private volatile long maxDescriptors = Long.MAX_VALUE;
@@ -62,10 +65,19 @@ final class ConnectionGuard {
         if (os != null) {
             sample();
             // Reading /proc/self/fd is a directory listing: never on an event loop.
-            vertx.setPeriodic(SAMPLE_MILLIS, timer -> vertx.executeBlocking(() -> {
-                sample();
-                return null;
-            }, false));
+            vertx.setPeriodic(SAMPLE_MILLIS, timer -> {
+                if (!sampling.compareAndSet(false, true)) {
+                    return;
+                }
+                try {
+                    vertx.executeBlocking(() -> {
+                        sample();
+                        return null;
+                    }, false).onComplete(done -> sampling.set(false));
+                } catch (RejectedExecutionException closing) {
+                    vertx.cancelTimer(timer); // Vert.x is closing: its workers are gone
+                }
+            });
         }
     }
 
