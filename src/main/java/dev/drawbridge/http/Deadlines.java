@@ -156,8 +156,12 @@ final class Deadlines {
                     }
                 }
                 if (msg instanceof LastHttpContent && phase == Phase.BODY) {
-                    phase = Phase.BUSY;
-                    cancel();
+                    if (awaiting == 0) {
+                        idle(ctx); // answered before its body ended (e.g. at once, from its headers)
+                    } else {
+                        phase = Phase.BUSY;
+                        cancel();
+                    }
                 }
                 ctx.fireChannelRead(msg);
             }
@@ -175,14 +179,18 @@ final class Deadlines {
                 if (msg instanceof LastHttpContent) {
                     awaiting = Math.max(0, awaiting - 1);
                     if (phase == Phase.BUSY && awaiting == 0) {
-                        phase = Phase.IDLE;
-                        started = false;
-                        arm(ctx, bounds.idleMillis());
+                        idle(ctx);
                     }
                 }
                 ctx.write(msg, promise);
             }
         };
+
+        private void idle(ChannelHandlerContext ctx) {
+            phase = Phase.IDLE;
+            started = false;
+            arm(ctx, bounds.idleMillis());
+        }
 
         private void arm(ChannelHandlerContext ctx, long millis) {
             cancel();
