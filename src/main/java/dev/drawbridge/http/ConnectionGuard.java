@@ -3,6 +3,8 @@ package dev.drawbridge.http;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -10,8 +12,10 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,10 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Keeps the node's file descriptors below the open-file limit, so that {@code accept()} never fails:
  * a node whose accept fails with {@code EMFILE} leaves every new client in the listen queue (Netty
- * then stops accepting for a second and tries again), where it hangs until it gives up, and it
- * cannot answer {@code /healthz} either. Instead, every connection is accepted and counted, and the
- * descriptors in use are estimated as the last sample of the process's open count (taken off the
- * event loops every {@link #SAMPLE_MILLIS}) plus the connections opened since, less those closed.
+ * then stops accepting for a second and tries again, with a log line each time), where it hangs
+ * until it gives up, and it cannot answer {@code /healthz} either. Instead, every connection is
+ * accepted and counted as it is accepted, and the descriptors in use are estimated as the last
+ * sample of the process's open count (taken off the event loops every {@link #SAMPLE_MILLIS}) plus
+ * the connections accepted since, less those closed.
  * <ul>
  *   <li>Fewer than {@code reserve} descriptors left: the new connection's request is answered
  *   {@code 503 unavailable} with {@code Retry-After} and the JSON body, and the connection closes
@@ -49,6 +54,7 @@ final class ConnectionGuard {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicBoolean sampling = new AtomicBoolean();
     private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
+    private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
     private final Counter refusals;
     private volatile long maxDescriptors = Long.MAX_VALUE;
     private volatile long sampledOpen;
@@ -85,9 +91,15 @@ final class ConnectionGuard {
     private void sample() {
         int before = connections.get();
         long open = os.getOpenFileDescriptorCount();
+        long max = os.getMaxFileDescriptorCount();
+        if (open < 0 || max < 0) {
+            // Counting needs a descriptor of its own (it lists /proc/self/fd): at the limit it fails
+            // (-1). Then the last sample, moved by the connections counted since, stands.
+            return;
+        }
         connectionsAtSample = before;
         sampledOpen = open;
-        maxDescriptors = os.getMaxFileDescriptorCount();
+        maxDescriptors = max;
     }
 
     /** Descriptors left, as estimated now. */
@@ -96,30 +108,59 @@ final class ConnectionGuard {
     }
 
     /**
-     * A new connection, on its event loop: counted, and refused when the node is near its limit.
-     * Answers whether it may be served.
+     * A new connection, on its event loop: refused with {@code 503} when the node is near its
+     * limit. Answers whether it may be served. The first one also puts {@link Acceptor} on the
+     * listening channel, where every later connection is counted as it is accepted.
      */
     boolean admit(HttpConnection connection, Channel channel) {
-        connections.incrementAndGet();
-        connection.closeHandler(closed -> {
-            connections.decrementAndGet();
-            refused.remove(connection);
-        });
+        Channel listener = channel.parent();
+        if (listener != null && listeners.add(listener)) {
+            listener.pipeline().addFirst("drawbridgeAcceptor", new Acceptor());
+        }
+        connection.closeHandler(closed -> refused.remove(connection));
         long free = free();
         if (free > reserve) {
             return true;
         }
         refusals.increment();
-        errors.note("refused a connection: " + free + " file descriptors left, fewer than --fd-reserve " + reserve,
+        errors.note("answered 503: " + free + " file descriptors left, fewer than --fd-reserve " + reserve,
                 connection.remoteAddress());
-        if (free <= reserve / 2) {
-            channel.config().setOption(ChannelOption.SO_LINGER, 0);
-            channel.close();
-        } else {
-            refused.add(connection);
-            vertx.setTimer(REFUSED_MILLIS, timer -> connection.close());
-        }
+        refused.add(connection);
+        vertx.setTimer(REFUSED_MILLIS, timer -> connection.close());
         return false;
+    }
+
+    /**
+     * On the listening channel, before Netty hands a new connection to an event loop: counts it from
+     * the moment it holds a descriptor (an acceptor thread can run far ahead of the event loops that
+     * take its connections, so counting any later would let a burst pass the limit), and resets it
+     * at once when fewer than half of the reserve are left.
+     */
+    private final class Acceptor extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof Channel accepted)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            connections.incrementAndGet();
+            long free = free();
+            if (free <= reserve / 2) {
+                refusals.increment();
+                errors.note("reset a connection: " + free + " file descriptors left, fewer than half of --fd-reserve "
+                        + reserve, accepted.remoteAddress() instanceof InetSocketAddress inet
+                        ? SocketAddress.inetSocketAddress(inet) : null);
+                try {
+                    accepted.config().setOption(ChannelOption.SO_LINGER, 0);
+                } finally {
+                    accepted.unsafe().closeForcibly();
+                    connections.decrementAndGet();
+                }
+                return;
+            }
+            accepted.closeFuture().addListener(closed -> connections.decrementAndGet());
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /** {@code next} for the requests of admitted connections; a refused one's request is answered 503. */
