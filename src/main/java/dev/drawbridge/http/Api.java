@@ -273,6 +273,9 @@ public final class Api {
                     ctx.request().path());
         } else if (ctx.statusCode() == 413) {
             ApiError.send(ctx, 413, "body_too_large", "the body is larger than " + settings.maxBodyBytes() + " bytes");
+        } else if (WellFormed.malformedBody(ctx)) {
+            serverErrors.refused(ctx.request(), 400, "bad_request");
+            ApiError.send(ctx, 400, "bad_request", "the request's body cannot be read");
         } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
             // A client's error that Vert.x found (the router, a body handler): its answer, no stack trace.
             ApiError.send(ctx, ctx.statusCode(), "bad_request", "the request cannot be served");

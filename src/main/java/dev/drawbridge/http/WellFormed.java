@@ -1,5 +1,7 @@
 package dev.drawbridge.http;
 
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
@@ -7,6 +9,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +29,6 @@ final class WellFormed {
     /** host, IPv4 or [IPv6], optional port: RFC 3986's authority without userinfo or escapes. */
     private static final Pattern HOST = Pattern.compile(
             "(?:[A-Za-z0-9._~!$&'()*+,;=-]+|\\[[0-9A-Fa-f:.]+])(?::[0-9]{0,5})?");
-    private static final Pattern ESCAPES = Pattern.compile("(?:[^%]|%[0-9A-Fa-f]{2})*");
     private static final List<String> JSON_CHARSETS = List.of("utf-8", "\"utf-8\"", "utf8");
 
     private final ClientErrorLog errors;
@@ -38,7 +40,13 @@ final class WellFormed {
     /** {@code next} behind these checks. */
     Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
         return request -> {
-            ApiError problem = problem(request);
+            ApiError problem;
+            try {
+                problem = problem(request);
+            } catch (RuntimeException e) {
+                // A check must never be what fails: whatever it could not read is malformed.
+                problem = new ApiError(400, "bad_request", "the request cannot be read");
+            }
             if (problem == null) {
                 next.handle(request);
             } else {
@@ -91,7 +99,7 @@ final class WellFormed {
             return new ApiError(400, "invalid_host", "the Host header must be a host name or address, and a port");
         }
         String uri = request.uri();
-        if (uri == null || uri.isEmpty() || !ESCAPES.matcher(uri).matches()) {
+        if (uri == null || uri.isEmpty() || !escapesAreValid(uri)) {
             return new ApiError(400, "invalid_uri", "every % in the URI must start an escape such as %2F");
         }
         try {
@@ -104,6 +112,17 @@ final class WellFormed {
             return new ApiError(400, "invalid_uri", "the URI cannot be decoded");
         }
         return body(request);
+    }
+
+    /** Every {@code %} starts {@code %XX} (a loop: a regular expression recurses per character, and a URI can be long). */
+    static boolean escapesAreValid(String uri) {
+        for (int i = uri.indexOf('%'); i >= 0; i = uri.indexOf('%', i + 3)) {
+            if (i + 2 >= uri.length() || Character.digit(uri.charAt(i + 1), 16) < 0
+                    || Character.digit(uri.charAt(i + 2), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The API takes JSON: a body of another type is not parsed at all (no forms, no multipart). */
@@ -121,7 +140,7 @@ final class WellFormed {
 
     /** {@code application/json}, with no parameter but a UTF-8 charset. */
     static boolean isJson(String contentType) {
-        String[] parts = contentType.split(";");
+        String[] parts = contentType.split(";", -1);
         if (!parts[0].strip().equalsIgnoreCase("application/json")) {
             return false;
         }
@@ -135,6 +154,16 @@ final class WellFormed {
             }
         }
         return true;
+    }
+
+    /**
+     * A failure of Netty's decoder while the body was being read (a bad chunk size, a chunk too
+     * long): the client's error, which reaches a route's failure handler through the body handler.
+     */
+    static boolean malformedBody(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        return !ctx.request().isEnded() && (failure instanceof IllegalArgumentException
+                || failure instanceof DecoderException || failure instanceof TooLongFrameException);
     }
 
     static void answer(HttpServerRequest request, int status, String code, String message, boolean close) {

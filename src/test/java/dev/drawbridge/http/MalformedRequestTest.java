@@ -114,6 +114,18 @@ class MalformedRequestTest {
     }
 
     @Test
+    void aContentTypeOfOnlySemicolonsIsAnswered415() {
+        assertJsonError(post("/access", null, ";;;", "{}"), 415, "unsupported_media_type");
+    }
+
+    @Test
+    void aLongUriWithBadEscapesIsAnswered400() {
+        assertJsonError(send("GET /connect?token=" + "x".repeat(4_000) + "%zz HTTP/1.1\r\nHost: x\r\n\r\n"),
+                400, "invalid_uri");
+        assertJsonError(send("GET /" + "a".repeat(4_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"), 400, "invalid_room_id");
+    }
+
+    @Test
     void aJsonBodyInUtf8IsServed() {
         Exchange answer = post("/access", null, "application/json; charset=UTF-8", "{\"username\":\"ada\"}");
 
