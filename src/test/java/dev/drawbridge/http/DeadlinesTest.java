@@ -56,7 +56,7 @@ class DeadlinesTest {
             Exchange cut = RawHttp.read(slow, BOUND + SLACK + 2_000, true);
 
             assertThat(normal.status()).isEqualTo(200);
-            assertThat(normal.millis()).isLessThan(BOUND);
+            assertThat(normal.millis()).isLessThan(BOUND + SLACK);
             assertThat(cut.closed()).as("the slow connection is closed").isTrue();
             assertThat(cut.status()).as("headers never completed: nothing to answer").isEqualTo(-1);
             assertThat(cut.millis()).isLessThan(BOUND + SLACK);
@@ -101,9 +101,11 @@ class DeadlinesTest {
     void anEventStreamOutlivesEveryBound() {
         Client ada = Client.access(node.baseUrl(), "ada").connect();
         long start = System.nanoTime();
+        int before = ada.events("ping").size();
 
-        // Pings every 300 ms: eight of them take more than twice the longest bound.
-        Client.await("eight pings").atMost(Duration.ofSeconds(15)).until(() -> ada.events("ping").size() >= 8);
+        // Pings every 300 ms: ten more of them span nine periods, well past every bound.
+        Client.await("ten more pings").atMost(Duration.ofSeconds(20))
+                .until(() -> ada.events("ping").size() >= before + 10);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start).toMillis()).isGreaterThan(2 * BOUND);
         assertThat(ada.streamEnded()).isFalse();
