@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * of its own into the log. The server's own failures go through the same budget, with their stack
  * trace, since a client that found one could otherwise flood the log with it. Thread-safe.
  */
-public final class ClientErrorLog {
+final class ClientErrorLog {
     private static final Logger log = LoggerFactory.getLogger(ClientErrorLog.class);
     private static final int MAX_PATH = 80;
 
@@ -24,7 +24,7 @@ public final class ClientErrorLog {
     private int written;
     private long suppressed;
 
-    public ClientErrorLog(int linesPerWindow, long windowMillis) {
+    ClientErrorLog(int linesPerWindow, long windowMillis) {
         this.linesPerWindow = linesPerWindow;
         this.windowNanos = windowMillis * 1_000_000;
     }
@@ -52,7 +52,7 @@ public final class ClientErrorLog {
     }
 
     /** Writes the count of events left out in a window that has ended, if any. */
-    public void flush() {
+    void flush() {
         synchronized (this) {
             roll(System.nanoTime());
         }
