@@ -3,6 +3,7 @@ package dev.drawbridge.app;
 import dev.drawbridge.bus.HistoryLimits;
 import dev.drawbridge.http.Limits;
 import dev.drawbridge.http.RateLimits;
+import dev.drawbridge.http.Hardening;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 
@@ -44,7 +45,9 @@ public record Config(
         int drainBatch,
         Duration drainTimeout,
         // Rate limits (issue 11, limits)
-        RateLimits limits) {
+        RateLimits limits,
+        // hardening (issue 11): connection timeouts and refusal near the open-file limit
+        Hardening.Settings hardening) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -97,7 +100,16 @@ public record Config(
             new Setting("stream-retry", "STREAM_RETRY", "5s",
                     "how long a stream refused by a cap is told to wait, plus up to half as much at random"),
             new Setting("trusted-proxies", "TRUSTED_PROXIES", "",
-                    "comma-separated addresses/CIDRs of proxies whose X-Forwarded-For names the client (unset: none)"));
+                    "comma-separated addresses/CIDRs of proxies whose X-Forwarded-For names the client (unset: none)"),
+            // hardening (issue 11): connection timeouts and refusal near the open-file limit
+            new Setting("header-timeout", "HEADER_TIMEOUT", "10s",
+                    "most time from a connection's open (or a later request's first byte) to the end of the request's headers"),
+            new Setting("body-timeout", "BODY_TIMEOUT", "30s",
+                    "most time from the end of a request's headers to the end of its body (then 408)"),
+            new Setting("idle-timeout", "IDLE_TIMEOUT", "60s",
+                    "most time a keep-alive connection waits for its next request (event streams are exempt)"),
+            new Setting("fd-reserve", "FD_RESERVE", "64",
+                    "file descriptors kept free below the open-file limit: past it new connections get 503, or a reset"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -168,7 +180,9 @@ public record Config(
                 drainSpread,
                 number(values, "drain-batch", 1, 1_000_000),
                 drainTimeout,
-                limits(values));
+                limits(values),
+                new Hardening.Settings(duration(values, "header-timeout"), duration(values, "body-timeout"),
+                        duration(values, "idle-timeout"), number(values, "fd-reserve", 2, 1_000_000)));
     }
 
     /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
@@ -206,7 +220,7 @@ public record Config(
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
                 maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
                 dataDir, boardMaxBytes, boardMaxRecord, boardRetention, resumeGrace, history,
-                drainSpread, drainBatch, drainTimeout, limits);
+                drainSpread, drainBatch, drainTimeout, limits, hardening);
     }
 
     /** A record cannot be larger than the board that holds it. */

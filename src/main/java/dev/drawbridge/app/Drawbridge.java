@@ -4,6 +4,7 @@ import dev.drawbridge.auth.Tokens;
 import dev.drawbridge.http.Admission;
 import dev.drawbridge.http.Api;
 import dev.drawbridge.http.Limits;
+import dev.drawbridge.http.Hardening;
 import dev.drawbridge.signal.Drain;
 import dev.drawbridge.signal.Signaling;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -109,10 +110,11 @@ public final class Drawbridge {
                     int listenPort = config.port() == 0 ? -1 : config.port();
                     AtomicInteger actualPort = new AtomicInteger();
                     Admission admission = new Admission();
+                    Hardening hardening = new Hardening(vertx, config.hardening(), metrics);
                     List<HttpServer> servers = new CopyOnWriteArrayList<>();
                     return vertx.deployVerticle(
-                                    () -> new HttpVerticle(admission.guard(api.router()), config.host(), listenPort,
-                                            actualPort, servers),
+                                    () -> new HttpVerticle(admission.guard(api.router()), hardening, config.host(),
+                                            listenPort, actualPort, servers),
                                     new DeploymentOptions().setInstances(loops))
                             .map(id -> new Drawbridge(vertx, backend, signaling, actualPort.get(), config, admission,
                                     servers))
@@ -259,14 +261,16 @@ public final class Drawbridge {
     /** One HTTP server instance, on its own event loop. */
     private static final class HttpVerticle extends io.vertx.core.VerticleBase {
         private final Handler<HttpServerRequest> handler;
+        private final Hardening hardening;
         private final String host;
         private final int port;
         private final AtomicInteger actualPort;
         private final List<HttpServer> servers;
 
-        HttpVerticle(Handler<HttpServerRequest> handler, String host, int port, AtomicInteger actualPort,
-                     List<HttpServer> servers) {
+        HttpVerticle(Handler<HttpServerRequest> handler, Hardening hardening, String host, int port,
+                     AtomicInteger actualPort, List<HttpServer> servers) {
             this.handler = handler;
+            this.hardening = hardening;
             this.host = host;
             this.port = port;
             this.actualPort = actualPort;
@@ -275,9 +279,9 @@ public final class Drawbridge {
 
         @Override
         public Future<?> start() {
-            HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
-                    .setTcpNoDelay(true).setCompressionSupported(false).setIdleTimeout(0);
-            return vertx.createHttpServer(options).requestHandler(handler).listen()
+            HttpServerOptions options = hardening.options(new HttpServerOptions().setHost(host).setPort(port)
+                    .setTcpNoDelay(true).setCompressionSupported(false).setIdleTimeout(0));
+            return hardening.install(vertx.createHttpServer(options), handler).listen()
                     .onSuccess(server -> {
                         actualPort.set(server.actualPort());
                         servers.add(server);

@@ -39,6 +39,8 @@ import java.util.function.Supplier;
  */
 public final class Api {
     private static final Logger log = LoggerFactory.getLogger(Api.class);
+    /** The server's own failures, logged with their stack trace but never a flood of them. */
+    private final ClientErrorLog serverErrors = new ClientErrorLog(10, 60_000);
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Stands for a Last-Event-ID that is no id of this server's: no history has its epoch. */
     private static final EventId UNKNOWN_ID = new EventId("0", 0);
@@ -278,10 +280,14 @@ public final class Api {
                     ctx.request().path());
         } else if (ctx.statusCode() == 413) {
             ApiError.send(ctx, 413, "body_too_large", "the body is larger than " + settings.maxBodyBytes() + " bytes");
-        } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+        } else if (WellFormed.malformedBody(ctx)) {
+            serverErrors.refused(ctx.request(), 400, "bad_request");
+            ApiError.send(ctx, 400, "bad_request", "the request's body cannot be read");
+        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            // A client's error that Vert.x found (the router, a body handler): its answer, no stack trace.
             ApiError.send(ctx, ctx.statusCode(), "bad_request", "the request cannot be served");
         } else {
-            log.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+            serverErrors.failure(ctx.request(), failure);
             ApiError.send(ctx, 500, "internal_error", "something went wrong on the server");
         }
     }
