@@ -40,7 +40,9 @@ public record Config(
         HistoryLimits history,
         Duration drainSpread,
         int drainBatch,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        // edge: headers, CORS, token strictness, metrics access, TURN credentials (EdgeConfig)
+        EdgeConfig edge) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -79,7 +81,20 @@ public record Config(
                     "on SIGTERM, the window over which the node's browsers are sent to reconnect elsewhere"),
             new Setting("drain-batch", "DRAIN_BATCH", "128", "on SIGTERM, most streams closed in one step"),
             new Setting("drain-timeout", "DRAIN_TIMEOUT", "30s",
-                    "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"));
+                    "on SIGTERM, the node exits by then whatever is left (a second SIGTERM: at once)"),
+            // edge: CORS, token strictness, metrics access, TURN credentials (EdgeConfig)
+            new Setting("cors-origins", "CORS_ORIGINS", "",
+                    "comma-separated origins (https://host[:port]) whose pages may call this API (unset: none)"),
+            new Setting("token-clock-skew", "TOKEN_CLOCK_SKEW", "60s",
+                    "how far a token's iat/nbf may lie in the future, and its lifetime exceed --token-ttl"),
+            new Setting("metrics-token", "METRICS_TOKEN", "",
+                    "bearer token that GET /metrics asks for (unset: /metrics is not served)"),
+            new Setting("turn-urls", "TURN_URLS", "",
+                    "comma-separated turn:/turns: URLs of a coturn run with use-auth-secret (unset: no TURN credentials)"),
+            new Setting("turn-secret", "TURN_SECRET", "", "that TURN server's static-auth-secret"),
+            new Setting("turn-ttl", "TURN_TTL", "3600s", "how long the TURN credentials of one /config answer are valid"),
+            new Setting("ice-transport-policy", "ICE_TRANSPORT_POLICY", "all",
+                    "all, or relay: browsers connect through TURN only and never show each other their addresses"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -149,7 +164,8 @@ public record Config(
                 history(values),
                 drainSpread,
                 number(values, "drain-batch", 1, 1_000_000),
-                drainTimeout);
+                drainTimeout,
+                EdgeConfig.parse(values));
     }
 
     /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
@@ -187,7 +203,7 @@ public record Config(
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
                 maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
                 dataDir, boardMaxBytes, boardMaxRecord, boardRetention, resumeGrace, history,
-                drainSpread, drainBatch, drainTimeout);
+                drainSpread, drainBatch, drainTimeout, edge);
     }
 
     /** A record cannot be larger than the board that holds it. */

@@ -66,6 +66,11 @@ final class RedisBus implements Bus {
 
     private final Lanes lanes;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
+    // When this node accepted a measured message (Message#acceptedNanos) that is on its way through
+    // Redis to a stream of this same node; given back to the message when it comes back. Bounded:
+    // a message that never comes back (Redis lost it) is forgotten with the rest once full.
+    private final Map<Accepted, Long> acceptedHere = new ConcurrentHashMap<>();
+    private static final int MAX_ACCEPTED_HERE = 4096;
     private final Runnable onClosed;
     // Epochs this node makes: a random prefix of its own and a counter, unique across the cluster.
     private final String epochPrefix;
@@ -92,9 +97,19 @@ final class RedisBus implements Bus {
         if (closed) {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
+        if (message.acceptedNanos() != 0 && routes.containsKey(peerId)) {
+            if (acceptedHere.size() >= MAX_ACCEPTED_HERE) {
+                acceptedHere.clear();
+            }
+            // Of two equal messages in flight at once the first is measured.
+            acceptedHere.putIfAbsent(new Accepted(peerId, message), message.acceptedNanos());
+        }
         return Script.DELIVER.run(lanes, historyKeys(peerId),
                 List.of(encode(message), maxEvents, maxBytes, maxAge, newEpoch(), sequenceTtl)).mapEmpty();
     }
+
+    /** A measured message to a peer (equal messages are equal by event and data). */
+    private record Accepted(String peerId, Message message) {}
 
     @Override
     public Future<Attachment> attach(String peerId, String stream, Optional<EventId> after) {
@@ -168,6 +183,12 @@ final class RedisBus implements Bus {
         } catch (RuntimeException e) {
             log.warn("dropping malformed message on {}: {}", channel, e.getMessage());
             return;
+        }
+        if (delivery instanceof Delivery.Event event && !acceptedHere.isEmpty()) {
+            Long accepted = acceptedHere.remove(new Accepted(peerId, event.message()));
+            if (accepted != null) {
+                delivery = new Delivery.Event(event.id(), event.message().acceptedAt(accepted));
+            }
         }
         try {
             route.handler.accept(delivery);
