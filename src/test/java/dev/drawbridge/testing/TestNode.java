@@ -52,6 +52,20 @@ public final class TestNode implements AutoCloseable {
         return new TestNode(Drawbridge.start(config).await(), ownDataDir);
     }
 
+    /** {@link #start} without one of the settings it gives every test node (e.g. {@code --metrics-token}). */
+    public static TestNode startWithout(String flag, String... flags) {
+        Path ownDataDir = freshDataDir();
+        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--token-secret", SECRET,
+                "--metrics-token", METRICS_TOKEN, "--data-dir", ownDataDir.toString()));
+        int at = args.indexOf(flag);
+        if (at < 0) {
+            throw new IllegalArgumentException(flag + " is not a setting every test node gets");
+        }
+        args.subList(at, at + 2).clear();
+        args.addAll(List.of(flags));
+        return new TestNode(Drawbridge.start(Config.parse(args.toArray(String[]::new), Map.of())).await(), ownDataDir);
+    }
+
     /** A new empty folder for a node's boards, under the system's temporary folder. */
     public static Path freshDataDir() {
         try {
