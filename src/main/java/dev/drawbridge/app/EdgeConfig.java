@@ -71,6 +71,15 @@ public record EdgeConfig(
                 turnUrls, turnSecret, Config.duration(values, "turn-ttl"), policy);
     }
 
+    /** Never shows the secrets, whoever prints this. */
+    @Override
+    public String toString() {
+        return "EdgeConfig[corsOrigins=" + corsOrigins + ", tokenClockSkew=" + tokenClockSkew
+                + ", metricsToken=" + metricsToken.map(t -> "(set)").orElse("(unset)") + ", turnUrls=" + turnUrls
+                + ", turnSecret=" + turnSecret.map(t -> "(set)").orElse("(unset)") + ", turnTtl=" + turnTtl
+                + ", iceTransportPolicy=" + iceTransportPolicy + "]";
+    }
+
     /** Whether TURN credentials are handed out. */
     public boolean turn() {
         return !turnUrls.isEmpty();

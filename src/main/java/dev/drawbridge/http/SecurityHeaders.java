@@ -24,11 +24,17 @@ final class SecurityHeaders {
             "form-action 'self'",
             "frame-ancestors 'none'");
 
-    /** Features the app never uses, denied to it and to anything it could be tricked into loading. */
+    /**
+     * Features the app never uses, denied to it and to anything it could be tricked into loading.
+     * Only names Chromium knows: an unknown one costs a console warning on every page. Camera and
+     * microphone stay with the app's own origin ({@code (self)}, denied to every other): Chromium
+     * shows a page's real host addresses in its ICE candidates, instead of mDNS names, only to a
+     * page that may hold a camera or microphone permission, and a browser given that permission
+     * (a kiosk, the loopback tests) connects peer-to-peer only so. The app never asks for either.
+     */
     static final String PERMISSIONS_POLICY = String.join(", ",
-            "camera=()", "microphone=()", "geolocation=()", "display-capture=()", "usb=()", "serial=()",
-            "bluetooth=()", "hid=()", "payment=()", "midi=()", "magnetometer=()", "gyroscope=()",
-            "accelerometer=()", "interest-cohort=()");
+            "camera=(self)", "microphone=(self)", "geolocation=()", "display-capture=()", "usb=()", "serial=()",
+            "hid=()", "payment=()", "midi=()", "magnetometer=()", "gyroscope=()", "accelerometer=()");
 
     private static final CharSequence CSP = HttpHeaders.createOptimized("Content-Security-Policy");
     private static final CharSequence CSP_VALUE = HttpHeaders.createOptimized(CONTENT_SECURITY_POLICY);

@@ -44,7 +44,7 @@ class EdgeHeadersTest {
             assertThat(answer.headers().firstValue("X-Frame-Options")).hasValue("DENY");
             assertThat(answer.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
             assertThat(answer.headers().firstValue("Permissions-Policy")).hasValueSatisfying(policy ->
-                    assertThat(policy).contains("camera=()", "microphone=()", "geolocation=()"));
+                    assertThat(policy).contains("camera=(self)", "microphone=(self)", "geolocation=()", "usb=()", "payment=()"));
             assertThat(answer.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
         }
     }
