@@ -43,11 +43,6 @@ public final class Edge {
         this.iceTransportPolicy = iceTransportPolicy;
     }
 
-    /** No CORS, no metrics, no TURN. */
-    public static Edge closed() {
-        return new Edge(List.of(), Optional.empty(), List.of(), Optional.empty(), Duration.ofHours(1), "all");
-    }
-
     /** {@code next} behind the headers and CORS; a preflight is answered here. */
     public Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
         return request -> {

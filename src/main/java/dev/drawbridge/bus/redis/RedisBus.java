@@ -97,19 +97,35 @@ final class RedisBus implements Bus {
         if (closed) {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
+        Accepted measured = null;
         if (message.acceptedNanos() != 0 && routes.containsKey(peerId)) {
             if (acceptedHere.size() >= MAX_ACCEPTED_HERE) {
                 acceptedHere.clear();
             }
             // Of two equal messages in flight at once the first is measured.
-            acceptedHere.putIfAbsent(new Accepted(peerId, message), message.acceptedNanos());
+            measured = Accepted.of(peerId, message);
+            acceptedHere.putIfAbsent(measured, message.acceptedNanos());
         }
+        Accepted sent = measured;
         return Script.DELIVER.run(lanes, historyKeys(peerId),
-                List.of(encode(message), maxEvents, maxBytes, maxAge, newEpoch(), sequenceTtl)).mapEmpty();
+                        List.of(encode(message), maxEvents, maxBytes, maxAge, newEpoch(), sequenceTtl))
+                .onFailure(t -> {
+                    if (sent != null) {
+                        acceptedHere.remove(sent);
+                    }
+                })
+                .mapEmpty();
     }
 
-    /** A measured message to a peer (equal messages are equal by event and data). */
-    private record Accepted(String peerId, Message message) {}
+    /**
+     * A measured message to a peer, by its event and a digest of its data: a few bytes whatever the
+     * message's size (a rare collision only measures another message of the same size).
+     */
+    private record Accepted(String peerId, String event, int length, int hash) {
+        static Accepted of(String peerId, Message message) {
+            return new Accepted(peerId, message.event(), message.data().length(), message.data().hashCode());
+        }
+    }
 
     @Override
     public Future<Attachment> attach(String peerId, String stream, Optional<EventId> after) {
@@ -185,7 +201,7 @@ final class RedisBus implements Bus {
             return;
         }
         if (delivery instanceof Delivery.Event event && !acceptedHere.isEmpty()) {
-            Long accepted = acceptedHere.remove(new Accepted(peerId, event.message()));
+            Long accepted = acceptedHere.remove(Accepted.of(peerId, event.message()));
             if (accepted != null) {
                 delivery = new Delivery.Event(event.id(), event.message().acceptedAt(accepted));
             }
