@@ -77,7 +77,20 @@ async function start() {
     me = user;
   }
   let history = new History(model);
-  const mesh = new Mesh(signaling, { iceServers: config.iceServers ?? [], key });
+  const mesh = new Mesh(signaling, {
+    iceServers: config.iceServers ?? [], iceTransportPolicy: config.iceTransportPolicy ?? 'all', key,
+  });
+  // TURN credentials are made for our peer id (/config with our token): fetched once we have one,
+  // before we join, and again at half their life for the peer connections made later.
+  let iceTimer = null;
+  const refreshIceServers = async () => {
+    if (!config.turn) return;
+    clearTimeout(iceTimer);
+    const fresh = await signaling.getJson('/config').catch((e) => { console.warn('config', e); return null; });
+    if (fresh?.iceServers) mesh.setIceServers(fresh.iceServers);
+    const ttl = Number(fresh?.iceServersTtl) || 0;
+    iceTimer = setTimeout(() => refreshIceServers(), Math.max(60, fresh ? ttl / 2 : 60) * 1000);
+  };
   const tools = new Tools();
   const presence = new Presence({ list: $('#people'), cursors: $('#cursors') });
   presence.upsert(me, 'self');
@@ -164,7 +177,7 @@ async function start() {
   signaling.addEventListener('connected', ({ detail: { user, newIdentity } }) => {
     if (!newIdentity) return;
     becomeUser(user);
-    signaling.join(roomId).catch((e) => console.warn('rejoin', e));
+    refreshIceServers().then(() => signaling.join(roomId)).catch((e) => console.warn('rejoin', e));
   });
 
   mesh.addEventListener('peer-added', ({ detail: { peer } }) => presence.upsert(peer, 'connecting'));
@@ -227,6 +240,7 @@ async function start() {
   });
   const joinRoom = async () => {
     try {
+      await refreshIceServers();
       await signaling.join(roomId);
       joined = true;
       status('Online', 'open');

@@ -42,16 +42,21 @@ export const MESH_EVENTS = ['session-description', 'ice-candidate', RELAY_EVENT]
 export class Mesh extends EventTarget {
   #signaling;
   #iceServers;
+  #iceTransportPolicy;
   #links = new Map(); // peerId -> PeerLink
   #key;
   #sealing = Promise.resolve(); // the queue of outgoing messages being sealed, in send order
   #waitingToSeal = 0;
 
-  /** @param {object} options {iceServers, key: a RoomKey (sealed room) or null (plain room)} */
-  constructor(signaling, { iceServers = [], key = null } = {}) {
+  /**
+   * @param {object} options {iceServers, iceTransportPolicy ('all', or 'relay': TURN only),
+   *   key: a RoomKey (sealed room) or null (plain room)}
+   */
+  constructor(signaling, { iceServers = [], iceTransportPolicy = 'all', key = null } = {}) {
     super();
     this.#signaling = signaling;
     this.#iceServers = iceServers;
+    this.#iceTransportPolicy = iceTransportPolicy;
     this.#key = key;
     signaling.addEventListener('message', (e) => this.#onSignal(e.detail));
   }
@@ -130,7 +135,10 @@ export class Mesh extends EventTarget {
 
   // --- internals shared with PeerLink ---------------------------------------
 
-  get iceServers() { return this.#iceServers; }
+  /** What each new peer connection is made with. */
+  get rtcConfiguration() { return { iceServers: this.#iceServers, iceTransportPolicy: this.#iceTransportPolicy }; }
+  /** New ICE servers (fresh TURN credentials) for the peer connections made from now on. */
+  setIceServers(iceServers) { this.#iceServers = iceServers; }
   get signaling() { return this.#signaling; }
   isCurrent(link) { return this.#links.get(link.peer.id) === link; }
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
@@ -224,7 +232,7 @@ class PeerLink {
     this.#teardown();
     this.#generation = generation;
     this.#pendingCandidates = this.#pendingCandidates.filter((c) => c.generation === generation);
-    const pc = new RTCPeerConnection({ iceServers: this.#mesh.iceServers });
+    const pc = new RTCPeerConnection(this.#mesh.rtcConfiguration);
     this.#pc = pc;
     pc.onicecandidate = ({ candidate }) => {
       if (candidate && pc === this.#pc) {

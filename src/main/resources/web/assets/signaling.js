@@ -262,6 +262,13 @@ export class SignalingClient extends EventTarget {
     return json;
   }
 
+  /** GETs a JSON answer with our token (e.g. /config, whose TURN credentials are made for our peer id). */
+  async getJson(path) {
+    const response = await fetch(`${this.#baseUrl}${path}`, { headers: this.#token ? { Authorization: `Bearer ${this.#token}` } : {} });
+    if (!response.ok) throw new HttpError(response.status, safeJson(await response.text()));
+    return response.json();
+  }
+
   #emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
   #status(status) { this.#emit('status', { status }); }
 }

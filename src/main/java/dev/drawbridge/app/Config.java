@@ -47,7 +47,9 @@ public record Config(
         // Rate limits (issue 11, limits)
         RateLimits limits,
         // hardening (issue 11): connection timeouts and refusal near the open-file limit
-        Hardening.Settings hardening) {
+        Hardening.Settings hardening,
+        // edge: headers, CORS, token strictness, metrics access, TURN credentials (EdgeConfig)
+        EdgeConfig edge) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -109,7 +111,20 @@ public record Config(
             new Setting("idle-timeout", "IDLE_TIMEOUT", "60s",
                     "most time a keep-alive connection waits for its next request (event streams are exempt)"),
             new Setting("fd-reserve", "FD_RESERVE", "64",
-                    "file descriptors kept free below the open-file limit: past it new connections get 503, or a reset"));
+                    "file descriptors kept free below the open-file limit: past it new connections get 503, or a reset"),
+            // edge: CORS, token strictness, metrics access, TURN credentials (EdgeConfig)
+            new Setting("cors-origins", "CORS_ORIGINS", "",
+                    "comma-separated origins (https://host[:port]) whose pages may call this API (unset: none)"),
+            new Setting("token-clock-skew", "TOKEN_CLOCK_SKEW", "60s",
+                    "how far a token's iat/nbf may lie in the future, and its lifetime exceed --token-ttl"),
+            new Setting("metrics-token", "METRICS_TOKEN", "",
+                    "bearer token that GET /metrics asks for (unset: /metrics is not served)"),
+            new Setting("turn-urls", "TURN_URLS", "",
+                    "comma-separated turn:/turns: URLs of a coturn run with use-auth-secret (unset: no TURN credentials)"),
+            new Setting("turn-secret", "TURN_SECRET", "", "that TURN server's static-auth-secret"),
+            new Setting("turn-ttl", "TURN_TTL", "3600s", "how long the TURN credentials of one /config answer are valid"),
+            new Setting("ice-transport-policy", "ICE_TRANSPORT_POLICY", "all",
+                    "all, or relay: browsers connect through TURN only and never show each other their addresses"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -182,7 +197,8 @@ public record Config(
                 drainTimeout,
                 limits(values),
                 new Hardening.Settings(duration(values, "header-timeout"), duration(values, "body-timeout"),
-                        duration(values, "idle-timeout"), number(values, "fd-reserve", 2, 1_000_000)));
+                        duration(values, "idle-timeout"), number(values, "fd-reserve", 2, 1_000_000)),
+                EdgeConfig.parse(values));
     }
 
     /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
@@ -220,7 +236,7 @@ public record Config(
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
                 maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
                 dataDir, boardMaxBytes, boardMaxRecord, boardRetention, resumeGrace, history,
-                drainSpread, drainBatch, drainTimeout, limits, hardening);
+                drainSpread, drainBatch, drainTimeout, limits, hardening, edge);
     }
 
     /** A record cannot be larger than the board that holds it. */

@@ -3,8 +3,9 @@ package dev.drawbridge.app;
 import dev.drawbridge.auth.Tokens;
 import dev.drawbridge.http.Admission;
 import dev.drawbridge.http.Api;
-import dev.drawbridge.http.Limits;
+import dev.drawbridge.http.Edge;
 import dev.drawbridge.http.Hardening;
+import dev.drawbridge.http.Limits;
 import dev.drawbridge.signal.Drain;
 import dev.drawbridge.signal.Signaling;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -85,7 +86,8 @@ public final class Drawbridge {
         log.info("{} event loops on the {} transport", loops, transport.name());
         Tokens tokens;
         try {
-            tokens = new Tokens(secret(config), config.tokenLifetime(), config.refreshGrace(), Clock.systemUTC());
+            tokens = new Tokens(secret(config), config.tokenLifetime(), config.refreshGrace(),
+                    config.edge().tokenClockSkew(), Clock.systemUTC());
         } catch (IllegalArgumentException e) {
             return vertx.close().transform(closed -> Future.failedFuture(e));
         }
@@ -103,7 +105,7 @@ public final class Drawbridge {
                     backend.onMembershipLost().accept(() -> signaling.resyncAll("membership lost"));
                     Api api = new Api(vertx, signaling, backend.boards(), tokens,
                             new Api.Settings(config.maxBodyBytes(), config.pingInterval().toMillis(),
-                                    config.streamBufferBytes(), config.iceServers()),
+                                    config.streamBufferBytes(), config.iceServers(), edge(config.edge())),
                             metrics, backend.readiness(), page(), new Limits(config.limits(), metrics));
                     // Every instance listens on the same port; Vert.x spreads connections over them.
                     // A negative port makes all instances share one random free port.
@@ -113,8 +115,8 @@ public final class Drawbridge {
                     Hardening hardening = new Hardening(vertx, config.hardening(), metrics);
                     List<HttpServer> servers = new CopyOnWriteArrayList<>();
                     return vertx.deployVerticle(
-                                    () -> new HttpVerticle(admission.guard(api.router()), hardening, config.host(),
-                                            listenPort, actualPort, servers),
+                                    () -> new HttpVerticle(api.guard(admission.guard(api.router())), hardening,
+                                            config.host(), listenPort, actualPort, servers),
                                     new DeploymentOptions().setInstances(loops))
                             .map(id -> new Drawbridge(vertx, backend, signaling, actualPort.get(), config, admission,
                                     servers))
@@ -245,6 +247,11 @@ public final class Drawbridge {
         byte[] secret = new byte[48];
         new SecureRandom().nextBytes(secret);
         return secret;
+    }
+
+    private static Edge edge(EdgeConfig edge) {
+        return new Edge(edge.corsOrigins(), edge.metricsToken(), edge.turnUrls(), edge.turnSecret(), edge.turnTtl(),
+                edge.iceTransportPolicy());
     }
 
     private static Buffer page() {

@@ -23,11 +23,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Issues and verifies the access tokens of PROTOCOL.md: JWTs signed HS256 with the cluster's shared
  * secret, carrying the peer's {@code id} and {@code username}, {@code iat} and {@code exp}.
+ * A token is accepted only if it could have been issued by this cluster's configuration: issued
+ * ({@code iat}, and {@code nbf} when present) no later than now plus the clock skew, and living
+ * ({@code exp - iat}) no longer than the configured lifetime plus the skew, so a token signed with
+ * the right secret but a far {@code exp} (a leaked secret, a misconfigured node) is still refused.
  * Thread-safe.
  */
 public final class Tokens {
     /** HS256 needs a key at least as long as its hash. */
     public static final int MIN_SECRET_BYTES = 32;
+    /** How far apart the clocks of the nodes of a cluster may be by default. */
+    public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
 
     private static final JWSHeader HEADER = new JWSHeader(JWSAlgorithm.HS256);
     /** Tokens verified before, kept so that the next request with one costs a look-up. */
@@ -37,6 +43,7 @@ public final class Tokens {
     private final JWSVerifier verifier;
     private final Duration lifetime;
     private final Duration refreshGrace;
+    private final Duration clockSkew;
     private final Clock clock;
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
 
@@ -44,6 +51,15 @@ public final class Tokens {
     private record Verified(Peer peer, Instant expiry) {}
 
     public Tokens(byte[] secret, Duration lifetime, Duration refreshGrace, Clock clock) {
+        this(secret, lifetime, refreshGrace, DEFAULT_CLOCK_SKEW, clock);
+    }
+
+    /**
+     * @param clockSkew how much later than this node's clock another node's may run: a token issued
+     *                  up to this far in the future, or living this much longer than
+     *                  {@code lifetime}, is still accepted
+     */
+    public Tokens(byte[] secret, Duration lifetime, Duration refreshGrace, Duration clockSkew, Clock clock) {
         if (secret.length < MIN_SECRET_BYTES) {
             throw new IllegalArgumentException(
                     "the token secret must be at least " + MIN_SECRET_BYTES + " bytes long");
@@ -56,6 +72,7 @@ public final class Tokens {
         }
         this.lifetime = lifetime;
         this.refreshGrace = refreshGrace;
+        this.clockSkew = clockSkew;
         this.clock = clock;
     }
 
@@ -131,8 +148,22 @@ public final class Tokens {
         if (expiry == null) {
             throw new TokenException(TokenException.Reason.MALFORMED, "the token has no expiry");
         }
-        if (!clock.instant().isBefore(expiry.toInstant().plus(leeway))) {
+        Instant now = clock.instant();
+        if (!now.isBefore(expiry.toInstant().plus(leeway))) {
             throw new TokenException(TokenException.Reason.EXPIRED, "the token has expired");
+        }
+        Date issued = claims.getIssueTime();
+        if (issued == null) {
+            throw new TokenException(TokenException.Reason.MALFORMED, "the token has no issue time (iat)");
+        }
+        Instant latest = now.plus(clockSkew);
+        Date notBefore = claims.getNotBeforeTime();
+        if (issued.toInstant().isAfter(latest) || (notBefore != null && notBefore.toInstant().isAfter(latest))) {
+            throw new TokenException(TokenException.Reason.NOT_YET_VALID, "the token is issued in the future");
+        }
+        if (Duration.between(issued.toInstant(), expiry.toInstant()).compareTo(lifetime.plus(clockSkew)) > 0) {
+            throw new TokenException(TokenException.Reason.TOO_LONG_LIVED,
+                    "the token lives longer than this service issues tokens for");
         }
         Object id = claims.getClaim("id");
         Object username = claims.getClaim("username");

@@ -46,7 +46,7 @@ public final class Api {
     private static final EventId UNKNOWN_ID = new EventId("0", 0);
 
     /** What the routes need from the rest of the node. */
-    public record Settings(int maxBodyBytes, long pingMillis, int streamBufferBytes, JsonArray iceServers) {}
+    public record Settings(int maxBodyBytes, long pingMillis, int streamBufferBytes, JsonArray iceServers, Edge edge) {}
 
     private final Vertx vertx;
     private final Signaling signaling;
@@ -74,25 +74,27 @@ public final class Api {
         this.limits = limits;
     }
 
+    /** {@code next} (the node's whole request handling) behind the edge's headers and CORS. */
+    public io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> guard(
+            io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> next) {
+        return settings.edge().guard(next);
+    }
+
     /** A router for one HTTP server instance; every instance shares this API's state. */
     public Router router() {
         Router router = Router.router(vertx);
-        Authentication auth = new Authentication(tokens);
+        Authentication auth = new Authentication(tokens, false);
         BodyHandler body = BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes());
 
         router.post("/access").handler(body).handler(limits.tokens()).handler(this::access);
         router.post("/access/refresh").handler(limits.tokens()).handler(this::refresh);
-        router.get("/connect").handler(auth).handler(this::connect);
+        router.get("/connect").handler(new Authentication(tokens, true)).handler(this::connect);
         router.post("/relay/:peerId/:event").handler(body).handler(auth).handler(limits.relays()).handler(this::relay);
 
         router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "alive")));
         router.get("/readyz").handler(this::ready);
-        router.get("/metrics").handler(ctx -> ctx.response()
-                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                .end(metrics.scrape()));
-        router.get("/config").handler(ctx -> json(ctx, 200, new JsonObject()
-                .put("iceServers", settings.iceServers().copy())
-                .put("maxRoomSize", signaling.maxRoomSize())));
+        router.get("/metrics").handler(ctx -> settings.edge().metrics(ctx, metrics));
+        router.get("/config").handler(ctx -> settings.edge().config(ctx, tokens, settings.iceServers(), signaling.maxRoomSize()));
         // Asset URLs carry no version: browsers must revalidate (a 304 is cheap) or keep old code.
         router.get("/assets/*").handler(Api::revalidate)
                 .handler(StaticHandler.create("web/assets").setDefaultContentEncoding("UTF-8"));
@@ -145,7 +147,10 @@ public final class Api {
 
     /** POST /access/refresh: a new token for the same peer. */
     private void refresh(RoutingContext ctx) {
-        String token = Authentication.token(ctx);
+        if (Authentication.refusedQueryToken(ctx)) {
+            return;
+        }
+        String token = Authentication.bearer(ctx);
         if (token == null) {
             throw new ApiError(401, "missing_token", "this request needs an access token");
         }

@@ -1,6 +1,7 @@
 package dev.drawbridge.cluster;
 
 import dev.drawbridge.testing.Client;
+import dev.drawbridge.testing.TestNode;
 import dev.drawbridge.testing.NodeProcess;
 import dev.drawbridge.testing.RedisServer;
 import dev.drawbridge.testing.SseEvent;
@@ -193,7 +194,7 @@ class ClusterIT {
     }
 
     private static int sessions(NodeProcess node) {
-        String metrics = Client.send(node.baseUrl(), "GET", "/metrics", null, null).body();
+        String metrics = TestNode.metrics(node.baseUrl());
         java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(?m)^drawbridge_sessions (\\S+)$").matcher(metrics);
         return matcher.find() ? (int) Double.parseDouble(matcher.group(1)) : -1;
     }

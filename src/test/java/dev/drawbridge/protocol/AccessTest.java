@@ -157,6 +157,41 @@ class AccessTest {
     }
 
     @Test
+    void aTokenInTheQueryOfAnyRequestButTheStreamIsRefusedWith401AndTheAdviceToUseTheBearerHeader() {
+        Client ada = Client.access(node.baseUrl(), "ada").connect();
+        String query = "?token=" + ada.token();
+
+        for (HttpResponse<String> answer : java.util.List.of(
+                Client.send(node.baseUrl(), "POST", "/query-room/join" + query, null, ""),
+                Client.send(node.baseUrl(), "POST", "/query-room/leave" + query, null, ""),
+                Client.send(node.baseUrl(), "POST", "/relay/" + UUID.randomUUID() + "/offer" + query, null, "{}"),
+                Client.send(node.baseUrl(), "POST", "/access/refresh" + query, null, ""),
+                // Even beside a good header: a URL that carries a token is refused wherever it is not needed.
+                Client.send(node.baseUrl(), "POST", "/query-room/join" + query, ada.token(), ""))) {
+            assertError(answer, 401, "token_in_query");
+            assertThat(new JsonObject(answer.body()).getString("message")).contains("Authorization: Bearer");
+        }
+        assertThat(ada.join("query-room").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aTokenIssuedInTheFutureBeyondTheClockSkewIsRefusedWith403() {
+        String early = tokenIssuedAgo(Duration.ofMinutes(-5));
+
+        assertError(Client.send(node.baseUrl(), "POST", "/room/join", early, ""), 403, "invalid_token");
+        assertError(Client.send(node.baseUrl(), "GET", "/connect?token=" + early, null, null), 403, "invalid_token");
+    }
+
+    @Test
+    void aTokenLivingLongerThanTheNodesTokenLifetimeIsRefusedWith403EvenWithTheRightSecret() {
+        String centuryLong = new Tokens(TestNode.SECRET.getBytes(StandardCharsets.UTF_8), Duration.ofDays(36_500),
+                Duration.ofMinutes(5), Clock.systemUTC()).issue("mallory");
+
+        assertError(Client.send(node.baseUrl(), "POST", "/room/join", centuryLong, ""), 403, "invalid_token");
+        assertError(Client.send(node.baseUrl(), "POST", "/access/refresh", centuryLong, ""), 403, "invalid_token");
+    }
+
+    @Test
     void theEventStreamTakesItsTokenFromTheQueryAndOtherRequestsFromTheBearerHeader() {
         Client client = Client.access(node.baseUrl(), "ada").connect();
 

@@ -277,7 +277,7 @@ class BoardTest {
         assertError(board.snapshotBody(new JsonObject().put("upTo", 1)
                 .put("data", BoardClient.base64(randomBytes(MAX_BYTES + 1000 * 128))).encode()), 413, "board_full");
 
-        String metrics = dev.drawbridge.testing.Client.send(node.baseUrl(), "GET", "/metrics", null, null).body();
+        String metrics = dev.drawbridge.testing.TestNode.metrics(node.baseUrl());
 
         assertThat(metrics)
                 .containsPattern("(?m)^drawbridge_board_requests_total\\{operation=\"append\",status=\"200\"} [1-9]")

@@ -46,7 +46,7 @@ class OperationsTest {
         bob.join("metrics");
         bob.relay(ada.id(), "offer", "{}");
 
-        HttpResponse<String> metrics = get("/metrics");
+        HttpResponse<String> metrics = Client.send(node.baseUrl(), "GET", "/metrics", TestNode.METRICS_TOKEN, null);
 
         assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
         assertThat(metrics.body())

@@ -101,7 +101,7 @@ class SlowConsumerTest {
     }
 
     private static double metric(String name) {
-        String text = Client.send(node.baseUrl(), "GET", "/metrics", null, null).body();
+        String text = TestNode.metrics(node.baseUrl());
         Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
         assertThat(matcher.find()).as("metric %s", name).isTrue();
         return Double.parseDouble(matcher.group(1));

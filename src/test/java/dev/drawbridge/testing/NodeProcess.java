@@ -55,7 +55,8 @@ public final class NodeProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", JAR.toString(),
-                "--host", "127.0.0.1", "--port", "0", "--token-secret", TestNode.SECRET, "--node-id", name));
+                "--host", "127.0.0.1", "--port", "0", "--token-secret", TestNode.SECRET, "--node-id", name,
+                "--metrics-token", TestNode.METRICS_TOKEN));
         Path ownDataDir = List.of(flags).contains("--data-dir") ? null : TestNode.freshDataDir();
         if (ownDataDir != null) {
             command.addAll(List.of("--data-dir", ownDataDir.toString()));

@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 public final class TestNode implements AutoCloseable {
     /** A fixed secret, so that tests can also make tokens of their own (expired, forged). */
     public static final String SECRET = "drawbridge-test-secret-of-at-least-32-bytes";
+    /** The bearer token of {@code GET /metrics} on every test node (in-process and process). */
+    public static final String METRICS_TOKEN = "drawbridge-test-metrics-token";
 
     private final Drawbridge node;
     private final Path ownDataDir;
@@ -39,7 +41,8 @@ public final class TestNode implements AutoCloseable {
      * Without {@code --data-dir} its boards go to a fresh temporary folder.
      */
     public static TestNode start(String... flags) {
-        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--token-secret", SECRET));
+        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--token-secret", SECRET,
+                "--metrics-token", METRICS_TOKEN));
         Path ownDataDir = List.of(flags).contains("--data-dir") ? null : freshDataDir();
         if (ownDataDir != null) {
             args.addAll(List.of("--data-dir", ownDataDir.toString()));
@@ -47,6 +50,20 @@ public final class TestNode implements AutoCloseable {
         args.addAll(List.of(flags));
         Config config = Config.parse(args.toArray(String[]::new), Map.of());
         return new TestNode(Drawbridge.start(config).await(), ownDataDir);
+    }
+
+    /** {@link #start} without one of the settings it gives every test node (e.g. {@code --metrics-token}). */
+    public static TestNode startWithout(String flag, String... flags) {
+        Path ownDataDir = freshDataDir();
+        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--token-secret", SECRET,
+                "--metrics-token", METRICS_TOKEN, "--data-dir", ownDataDir.toString()));
+        int at = args.indexOf(flag);
+        if (at < 0) {
+            throw new IllegalArgumentException(flag + " is not a setting every test node gets");
+        }
+        args.subList(at, at + 2).clear();
+        args.addAll(List.of(flags));
+        return new TestNode(Drawbridge.start(Config.parse(args.toArray(String[]::new), Map.of())).await(), ownDataDir);
     }
 
     /** A new empty folder for a node's boards, under the system's temporary folder. */
@@ -60,6 +77,15 @@ public final class TestNode implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + node.port();
+    }
+
+    /** The Prometheus text of the node at {@code baseUrl}, read with the test nodes' metrics token. */
+    public static String metrics(String baseUrl) {
+        java.net.http.HttpResponse<String> answer = Client.send(baseUrl, "GET", "/metrics", METRICS_TOKEN, null);
+        if (answer.statusCode() != 200) {
+            throw new IllegalStateException("GET /metrics answered " + answer.statusCode() + ": " + answer.body());
+        }
+        return answer.body();
     }
 
     public Drawbridge node() {

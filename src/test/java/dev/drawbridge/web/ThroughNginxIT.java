@@ -3,6 +3,7 @@ package dev.drawbridge.web;
 import com.microsoft.playwright.BrowserContext;
 import dev.drawbridge.testing.Chromium;
 import dev.drawbridge.testing.Client;
+import dev.drawbridge.testing.TestNode;
 import dev.drawbridge.testing.Nginx;
 import dev.drawbridge.testing.NodeProcess;
 import dev.drawbridge.testing.RedisServer;
@@ -107,7 +108,7 @@ class ThroughNginxIT {
     }
 
     private static int openStreams(int node) {
-        String metrics = Client.send(nodes.get(node).baseUrl(), "GET", "/metrics", null, null).body();
+        String metrics = TestNode.metrics(nodes.get(node).baseUrl());
         Matcher matcher = Pattern.compile("(?m)^drawbridge_streams_open (\\S+)$").matcher(metrics);
         return matcher.find() ? (int) Double.parseDouble(matcher.group(1)) : -1;
     }

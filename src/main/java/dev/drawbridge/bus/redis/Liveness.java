@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * This node's lease, and the reaping of the nodes whose lease lapsed.
@@ -21,11 +22,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * coexist. A node that was reaped while alive (it could not reach Redis for a whole lease, or
  * Redis lost its data) learns it from its next heartbeat: it registers its peers again and tells
  * {@code onLeaseLost}, since their rooms are gone.
+ *
+ * <p>Recovery: from the loss of a command connection (Redis may have restarted empty) until a
+ * heartbeat sent after that loss has renewed the lease, and, when Redis had forgotten it, the peers
+ * are registered again, this node is {@link #recovering}: what Redis says of rooms meanwhile may be
+ * a forgotten state, so joins, leaves and relays answer "unavailable" rather than "no such peer".
+ * A node that finds its lease gone without losing a connection (Redis flushed) is recovering too,
+ * from then on.
  */
 final class Liveness {
     private static final Logger log = LoggerFactory.getLogger(Liveness.class);
 
     private static final List<String> LIVENESS_KEYS = List.of(Keys.LEASES, Keys.CLAIMS, Keys.CLOCK);
+    private static final long RECOVERY_RETRY_MILLIS = 200;
 
     private final Vertx vertx;
     private final Commands commands;
@@ -35,6 +44,12 @@ final class Liveness {
     private final Runnable onLeaseLost;
 
     private final AtomicBoolean beating = new AtomicBoolean();
+    // Losses of a command connection (or of the lease) so far, and how many of them a heartbeat sent
+    // after them has since confirmed harmless or repaired.
+    private final AtomicLong losses = new AtomicLong();
+    private final AtomicLong confirmed = new AtomicLong();
+    private volatile boolean restorePending;
+    private final AtomicBoolean retryScheduled = new AtomicBoolean();
     private final AtomicBoolean reaping = new AtomicBoolean();
     private volatile boolean started;
     private volatile boolean stopped;
@@ -56,7 +71,9 @@ final class Liveness {
 
     /** Takes the first lease (so that peers registered from now on can be reaped), then starts the timers. */
     Future<Void> start() {
+        long seen = losses.get();
         return Script.HEARTBEAT.run(commands, LIVENESS_KEYS, leaseArgs()).map(r -> {
+            confirm(seen);
             synchronized (this) {
                 if (!stopped) {
                     started = true;
@@ -82,21 +99,77 @@ final class Liveness {
     void reconnected() {
         reapNotBefore = System.nanoTime() + settings.leaseTtl().toNanos();
         if (started && !stopped) {
-            beat();
+            // Not held up by a heartbeat sent before the loss, whose answer may never come.
+            beat(true);
         }
+    }
+
+    /** A command connection was lost: Redis may come back without our state. */
+    void connectionLost() {
+        losses.incrementAndGet();
+    }
+
+    /**
+     * Whether this node may be looking at a Redis that forgot its state and has not restored it yet
+     * (see the class comment).
+     */
+    boolean recovering() {
+        return started && (restorePending || confirmed.get() < losses.get());
+    }
+
+    /**
+     * Whether this node's lease is in Redis now: asked before answering that a peer or a room is not
+     * there, which an emptied Redis also says. Gone: the node is recovering from now on, and renews
+     * at once.
+     */
+    Future<Boolean> leaseHeld() {
+        return commands.send(Request.cmd(Command.ZSCORE).arg(Keys.LEASES).arg(leaseId)).map(score -> {
+            if (score != null) {
+                return true;
+            }
+            losses.incrementAndGet();
+            beat(true);
+            return false;
+        });
     }
 
     private void beat() {
-        if (stopped || !beating.compareAndSet(false, true)) {
-            return;
-        }
-        Script.HEARTBEAT.run(commands, LIVENESS_KEYS, leaseArgs())
-                .onSuccess(reply -> renewed(reply.toInteger()))
-                .onFailure(t -> log.debug("heartbeat failed: {}", t.getMessage()))
-                .onComplete(r -> beating.set(false));
+        beat(false);
     }
 
-    private void renewed(int outcome) {
+    private void beat(boolean recovery) {
+        if (stopped) {
+            return;
+        }
+        boolean guarded = beating.compareAndSet(false, true);
+        if (!guarded && !recovery) {
+            return;
+        }
+        long seen = losses.get();
+        Script.HEARTBEAT.run(commands, LIVENESS_KEYS, leaseArgs())
+                .onSuccess(reply -> renewed(reply.toInteger(), seen))
+                .onFailure(t -> log.debug("heartbeat failed: {}", t.getMessage()))
+                .onComplete(r -> {
+                    if (guarded) {
+                        beating.set(false);
+                    }
+                    retrySoonWhileRecovering();
+                });
+    }
+
+    /** While recovering, the next heartbeat comes in a fifth of a second rather than at the next tick. */
+    private void retrySoonWhileRecovering() {
+        if (recovering() && !stopped && retryScheduled.compareAndSet(false, true)) {
+            vertx.setTimer(RECOVERY_RETRY_MILLIS, id -> {
+                retryScheduled.set(false);
+                if (recovering()) {
+                    beat(true);
+                }
+            });
+        }
+    }
+
+    private void renewed(int outcome, long seen) {
         switch (outcome) {
             case 0 -> {
                 if (!claimed) {
@@ -107,16 +180,37 @@ final class Liveness {
             case 2 -> {
                 claimed = false;
                 log.warn("node {} had lost its lease (reaped, or Redis lost its data): registering its peers again", leaseId);
-                rooms.restoreRegistrations()
-                        .onFailure(t -> log.warn("registering peers again failed: {}", t.getMessage()));
+                restore(seen);
                 try {
                     onLeaseLost.run();
                 } catch (RuntimeException e) {
                     log.error("lease-lost listener failed", e);
                 }
             }
-            default -> claimed = false;
+            default -> {
+                claimed = false;
+                if (restorePending) {
+                    restore(seen);
+                } else {
+                    confirm(seen);
+                }
+            }
         }
+    }
+
+    /** Registers the peers again; the recovery is over once that is done (a failure is retried by the next heartbeat). */
+    private void restore(long seen) {
+        restorePending = true;
+        rooms.restoreRegistrations()
+                .onSuccess(v -> {
+                    restorePending = false;
+                    confirm(seen);
+                })
+                .onFailure(t -> log.warn("registering peers again failed: {}", t.getMessage()));
+    }
+
+    private void confirm(long seen) {
+        confirmed.accumulateAndGet(seen, Math::max);
     }
 
     private void reap() {

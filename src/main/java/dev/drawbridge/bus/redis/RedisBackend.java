@@ -75,7 +75,7 @@ public final class RedisBackend {
             Link subscriptions = new Link(vertx, context, client, "drawbridge:" + nodeId + ":sub:" + i, settings,
                     subscriber::onPush, subscriber::restore, subscriber::lost);
             Link commands = new Link(vertx, context, client, "drawbridge:" + nodeId + ":cmd:" + i, settings,
-                    (connection, push) -> { }, connection -> reconnected(), () -> { },
+                    (connection, push) -> { }, connection -> reconnected(), this::commandsLost,
                     List.of(Script.DELIVER.loading()));
             lanes.add(new Lanes.Lane(loop, commands, subscriber));
             links.add(commands);
@@ -200,6 +200,10 @@ public final class RedisBackend {
 
     private void reconnected() {
         liveness.reconnected();
+    }
+
+    private void commandsLost() {
+        liveness.connectionLost();
     }
 
     private void leaseLost() {

@@ -66,6 +66,11 @@ final class RedisBus implements Bus {
 
     private final Lanes lanes;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
+    // When this node accepted a measured message (Message#acceptedNanos) that is on its way through
+    // Redis to a stream of this same node; given back to the message when it comes back. Bounded:
+    // a message that never comes back (Redis lost it) is forgotten with the rest once full.
+    private final Map<Accepted, Long> acceptedHere = new ConcurrentHashMap<>();
+    private static final int MAX_ACCEPTED_HERE = 4096;
     private final Runnable onClosed;
     // Epochs this node makes: a random prefix of its own and a counter, unique across the cluster.
     private final String epochPrefix;
@@ -92,8 +97,34 @@ final class RedisBus implements Bus {
         if (closed) {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
+        Accepted measured = null;
+        if (message.acceptedNanos() != 0 && routes.containsKey(peerId)) {
+            if (acceptedHere.size() >= MAX_ACCEPTED_HERE) {
+                acceptedHere.clear();
+            }
+            // Of two equal messages in flight at once the first is measured.
+            measured = Accepted.of(peerId, message);
+            acceptedHere.putIfAbsent(measured, message.acceptedNanos());
+        }
+        Accepted sent = measured;
         return Script.DELIVER.run(lanes, historyKeys(peerId),
-                List.of(encode(message), maxEvents, maxBytes, maxAge, newEpoch(), sequenceTtl)).mapEmpty();
+                        List.of(encode(message), maxEvents, maxBytes, maxAge, newEpoch(), sequenceTtl))
+                .onFailure(t -> {
+                    if (sent != null) {
+                        acceptedHere.remove(sent);
+                    }
+                })
+                .mapEmpty();
+    }
+
+    /**
+     * A measured message to a peer, by its event and a digest of its data: a few bytes whatever the
+     * message's size (a rare collision only measures another message of the same size).
+     */
+    private record Accepted(String peerId, String event, int length, int hash) {
+        static Accepted of(String peerId, Message message) {
+            return new Accepted(peerId, message.event(), message.data().length(), message.data().hashCode());
+        }
     }
 
     @Override
@@ -168,6 +199,12 @@ final class RedisBus implements Bus {
         } catch (RuntimeException e) {
             log.warn("dropping malformed message on {}: {}", channel, e.getMessage());
             return;
+        }
+        if (delivery instanceof Delivery.Event event && !acceptedHere.isEmpty()) {
+            Long accepted = acceptedHere.remove(Accepted.of(peerId, event.message()));
+            if (accepted != null) {
+                delivery = new Delivery.Event(event.id(), event.message().acceptedAt(accepted));
+            }
         }
         try {
             route.handler.accept(delivery);

@@ -126,6 +126,9 @@ final class RedisRooms implements Rooms {
         if (closed) {
             return closedFuture();
         }
+        if (recovering()) {
+            return recoveringFuture();
+        }
         // Pipelined, in one round trip: the peer's entry is marked first (see the class comment).
         String state = "joining " + nextOperation();
         Future<Response> marked = Script.MARK.runInOrder(commands, List.of(Keys.peerRooms(peer.id())), List.of(roomId, state));
@@ -158,6 +161,9 @@ final class RedisRooms implements Rooms {
         if (closed) {
             return closedFuture();
         }
+        if (recovering()) {
+            return recoveringFuture();
+        }
         // The mark must be in place before the leave script runs, wherever the two slots live:
         // otherwise a node dying in between could leave an entry saying member of a room the peer
         // is no longer in. Leave is rare; the extra round trip is cheap.
@@ -167,7 +173,8 @@ final class RedisRooms implements Rooms {
                 .map(left -> {
                     settle(peerId, roomId, state, NOT_MEMBER);
                     return left.map(Left::remaining);
-                });
+                })
+                .compose(left -> left.isPresent() ? Future.succeededFuture(left) : unlessForgotten(left));
     }
 
     @Override
@@ -220,6 +227,36 @@ final class RedisRooms implements Rooms {
 
     @Override
     public Future<Boolean> shareRoom(String peerId, String otherPeerId) {
+        if (recovering()) {
+            return recoveringFuture();
+        }
+        return sharedRoom(peerId, otherPeerId).compose(shared -> shared ? Future.succeededFuture(true) : unlessForgotten(false));
+    }
+
+    /**
+     * {@code answer}, a "not there", unless this node's lease is gone too: then Redis forgot
+     * everything (flushed, or restarted empty before this node noticed), and the answer is that the
+     * service is unavailable until the node has restored its peers.
+     */
+    private <T> Future<T> unlessForgotten(T answer) {
+        Liveness l = liveness;
+        if (l == null) {
+            return Future.succeededFuture(answer);
+        }
+        return l.leaseHeld().compose(held -> held ? Future.succeededFuture(answer) : recoveringFuture());
+    }
+
+    private boolean recovering() {
+        Liveness l = liveness;
+        return l != null && l.recovering();
+    }
+
+    private static <T> Future<T> recoveringFuture() {
+        return Future.failedFuture(new BusUnavailableException(
+                "Redis lost its data (restarted or flushed): this node is registering its peers again"));
+    }
+
+    private Future<Boolean> sharedRoom(String peerId, String otherPeerId) {
         // Round trip 1: both peers' rooms with their states (pipelined). A room where both are
         // settled members answers at once; the rooms in common where either is at some other
         // state take round trip 2, to the rooms themselves (see the class comment).
