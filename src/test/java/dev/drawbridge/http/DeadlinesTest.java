@@ -120,7 +120,7 @@ class DeadlinesTest {
             throw new UncheckedIOException(e);
         }
 
-        String metrics = Client.send(node.baseUrl(), "GET", "/metrics", null, null).body();
+        String metrics = TestNode.metrics(node.baseUrl());
 
         assertThat(metrics).containsPattern("(?m)^drawbridge_timed_out_total\\{phase=\"headers\"} [1-9]");
         assertThat(metrics).contains("drawbridge_timed_out_total{phase=\"body\"}")

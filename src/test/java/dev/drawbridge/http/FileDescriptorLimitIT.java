@@ -3,6 +3,7 @@ package dev.drawbridge.http;
 import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.NodeProcess;
 import dev.drawbridge.testing.RawHttp;
+import dev.drawbridge.testing.TestNode;
 import dev.drawbridge.testing.RawHttp.Exchange;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,7 +101,7 @@ class FileDescriptorLimitIT {
         assertThat(relayed.status()).isEqualTo(200);
         assertThat(bob.awaitEvent("offer").json().getJsonObject("data").getInteger("n")).isEqualTo(1);
         assertThat(streams).noneMatch(Client::streamEnded);
-        String metrics = RawHttp.exchange(posting, get("/metrics"), BOUND_MILLIS, false).body();
+        String metrics = RawHttp.exchange(posting, get("/metrics", TestNode.METRICS_TOKEN), BOUND_MILLIS, false).body();
         assertThat(metrics).containsPattern("(?m)^drawbridge_refused_total\\{reason=\"file_descriptors\"} [1-9]");
 
         for (Socket socket : flood) {
@@ -139,6 +140,11 @@ class FileDescriptorLimitIT {
 
     private static byte[] get(String path) {
         return ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] get(String path, String token) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static byte[] post(String path, String token, String body) {

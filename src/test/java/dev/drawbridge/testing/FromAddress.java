@@ -195,7 +195,7 @@ public final class FromAddress {
 
     /** The value of a counter of the node's {@code /metrics}, e.g. {@code drawbridge_limited_total{limit="relay"}}. */
     public static double metric(String baseUrl, String series) {
-        String text = Client.send(baseUrl, "GET", "/metrics", null, null).body();
+        String text = TestNode.metrics(baseUrl);
         Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
         if (!matcher.find()) {
             throw new AssertionError("no series " + series + " in /metrics");

@@ -98,7 +98,7 @@ class BusyRoomLimitsTest extends BrowserTest {
     }
 
     private double limitedTotal() {
-        String text = dev.drawbridge.testing.Client.send(node.baseUrl(), "GET", "/metrics", null, null).body();
+        String text = dev.drawbridge.testing.TestNode.metrics(node.baseUrl());
         Matcher matcher = Pattern.compile("(?m)^drawbridge_limited_total\\{[^}]*} (\\S+)$").matcher(text);
         double total = 0;
         int series = 0;
