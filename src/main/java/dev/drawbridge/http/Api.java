@@ -12,9 +12,11 @@ import dev.drawbridge.store.Boards;
 import dev.drawbridge.store.StoreUnavailableException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -75,8 +77,7 @@ public final class Api {
     }
 
     /** {@code next} (the node's whole request handling) behind the edge's headers and CORS. */
-    public io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> guard(
-            io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> next) {
+    public Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
         return settings.edge().guard(next);
     }
 
