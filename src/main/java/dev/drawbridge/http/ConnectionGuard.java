@@ -1,6 +1,7 @@
 package dev.drawbridge.http;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -68,6 +69,9 @@ final class ConnectionGuard {
                 ? unix : null;
         this.refusals = Counter.builder("drawbridge.refused").description("connections refused by the node")
                 .tag("reason", "file_descriptors").register(metrics);
+        Gauge.builder("drawbridge.file.descriptors.limit", () -> maxDescriptors)
+                .description("the open-file limit as the node last read it (refusals are counted from it)")
+                .register(metrics);
         if (os != null) {
             sample();
             // Reading /proc/self/fd is a directory listing: never on an event loop.
@@ -90,16 +94,18 @@ final class ConnectionGuard {
     /** Read on a worker; the limit too, since an operator may raise it on a running process (prlimit). */
     private void sample() {
         int before = connections.get();
+        long max = os.getMaxFileDescriptorCount(); // getrlimit: needs no descriptor
+        if (max >= 0) {
+            maxDescriptors = max;
+        }
         long open = os.getOpenFileDescriptorCount();
-        long max = os.getMaxFileDescriptorCount();
-        if (open < 0 || max < 0) {
+        if (open < 0) {
             // Counting needs a descriptor of its own (it lists /proc/self/fd): at the limit it fails
             // (-1). Then the last sample, moved by the connections counted since, stands.
             return;
         }
         connectionsAtSample = before;
         sampledOpen = open;
-        maxDescriptors = max;
     }
 
     /** Descriptors left, as estimated now. */

@@ -69,6 +69,9 @@ class FileDescriptorLimitIT {
         assertThat(RawHttp.exchange(posting, get("/healthz"), BOUND_MILLIS, false).status()).isEqualTo(200);
         int limit = openDescriptors() + SPARE;
         prlimit(limit);
+        // The node reads its limit every 200 ms: the flood comes once it has read the lowered one.
+        Client.await("the node has read its lowered limit").atMost(Duration.ofSeconds(10)).until(() ->
+                TestNode.metrics(node.baseUrl()).contains("drawbridge_file_descriptors_limit " + (double) limit));
 
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
         List<Socket> flood = new ArrayList<>();
