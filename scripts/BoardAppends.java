@@ -46,12 +46,7 @@ public class BoardAppends {
         int rooms = Integer.parseInt(args[6]);
         SecureRandom random = new SecureRandom();
         String run = Long.toString(System.nanoTime(), 36);
-        List<String> proofs = new ArrayList<>();
-        for (int i = 0; i < rooms; i++) {
-            byte[] proof = new byte[32];
-            random.nextBytes(proof);
-            proofs.add(Base64.getUrlEncoder().withoutPadding().encodeToString(proof));
-        }
+        List<String> proofs = proofs(random, rooms);
         int requests = records / batch;
         // Bodies made before the clock starts: the client's own work is not the node's.
         List<String> bodies = new ArrayList<>(requests);
@@ -113,12 +108,7 @@ public class BoardAppends {
     private static void paced(String url, double rate, double seconds, int dataBytes, int rooms) throws Exception {
         SecureRandom random = new SecureRandom();
         String run = Long.toString(System.nanoTime(), 36);
-        List<String> proofs = new ArrayList<>();
-        for (int i = 0; i < rooms; i++) {
-            byte[] proof = new byte[32];
-            random.nextBytes(proof);
-            proofs.add(Base64.getUrlEncoder().withoutPadding().encodeToString(proof));
-        }
+        List<String> proofs = proofs(random, rooms);
         long total = (long) (rate * seconds);
         long periodNanos = (long) (1e9 / rate);
         long start = System.nanoTime();
@@ -153,6 +143,17 @@ public class BoardAppends {
         pool.shutdown();
         System.out.printf("paced appends: %d of %d-byte records at %.0f/s over %.1f s, %d failed%n",
                 total, dataBytes, rate, (System.nanoTime() - start) / 1e9, failed.get());
+    }
+
+    /** A random board proof for each room (the node only checks that later requests bring the same). */
+    private static List<String> proofs(SecureRandom random, int rooms) {
+        List<String> proofs = new ArrayList<>();
+        for (int i = 0; i < rooms; i++) {
+            byte[] proof = new byte[32];
+            random.nextBytes(proof);
+            proofs.add(Base64.getUrlEncoder().withoutPadding().encodeToString(proof));
+        }
+        return proofs;
     }
 
     /** The node's CPU per GET /healthz with the same number of requests and threads: the cost of a bare request here. */
