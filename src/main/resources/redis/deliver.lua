@@ -4,7 +4,23 @@
 -- KEYS[2] peer history (LIST of '<n> <ms> <event>\n<data>', oldest first), KEYS[3] peer channel.
 -- ARGV[1] '<event>\n<data>', ARGV[2] most events kept, ARGV[3] most bytes kept, ARGV[4] most age
 -- (ms), ARGV[5] the epoch of a history made now (the peer has none), ARGV[6] ttl (ms) of the sequence.
+-- KEYS[4], when given, the peer's rooms (HASH room -> state), and ARGV[7..] rooms: the event is
+-- delivered only if the peer is a settled member of one of them, checked in this same step (a relay
+-- authorized from the sender's side alone, RedisRooms#knownRooms); else nothing changes and 0 is
+-- returned.
 -- Publishes '<epoch>-<n> <event>\n<data>' and returns n.
+if KEYS[4] then
+  local member = false
+  for _, state in ipairs(redis.call('HMGET', KEYS[4], unpack(ARGV, 7))) do
+    if state == 'member' then
+      member = true
+      break
+    end
+  end
+  if not member then
+    return 0
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local seq = redis.call('HMGET', KEYS[1], 'e', 'n', 'b')

@@ -4,7 +4,8 @@
 -- it since. The peer's history goes in the same step, so that a stream that resumes after this
 -- point gets resync rather than a replay of a session whose rooms are being left.
 -- KEYS[1] peer node (STRING), KEYS[2] peer rooms (HASH room -> state), KEYS[3] peer sequence,
--- KEYS[4] peer history. ARGV[1] the session's owner ('<lease id>/<session>').
+-- KEYS[4] peer history, KEYS[5] the peer's channel, which hears '#*' (no room is settled any
+-- more; see mark.lua). ARGV[1] the session's owner ('<lease id>/<session>').
 -- Returns {'moved', owner} when another session holds the peer, else {'mine', room1, room2, ...}.
 local owner = redis.call('GET', KEYS[1])
 if owner and owner ~= ARGV[1] then
@@ -16,4 +17,5 @@ for _, room in ipairs(redis.call('HKEYS', KEYS[2])) do
   redis.call('HSET', KEYS[2], room, 'leaving')
   reply[#reply + 1] = room
 end
+redis.call('SPUBLISH', KEYS[5], '#*')
 return reply

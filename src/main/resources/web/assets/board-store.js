@@ -12,7 +12,14 @@
 // Events: `status` {state} with state one of
 //   'loading' | 'saving' | 'saved' | 'offline' | 'full' | 'refused' | 'deleted'
 
+import { fromBase64Url, toBase64Url } from './room-key.js';
+
 const PAGE_LIMIT = 10_000;
+// Pages of a long log asked for ahead, while the previous one is opened: the seqs past the
+// snapshot are contiguous, so where each page starts is known from the first one's head. More
+// than one ahead was slower on the test machine (BENCHMARKS.md): the node then builds several
+// pages of 2 MB at once on the cores the browser needs to open them.
+const PAGES_AHEAD = 1;
 // A page that sees more records than this past the snapshot folds them into a new one: opening
 // a board then costs one decryption for the snapshot and at most about this many for the rest.
 const COMPACT_AFTER = 1000;
@@ -39,6 +46,11 @@ export class BoardStore extends EventTarget {
   #compactAfter;
   #db = null;
   #firstPage = null; // the first GET, sent while this device's copy is read
+  #opening = null; // the promise of this device's database, when it was opened early (boot.js)
+  #picture; // () => the picture of the model now, [{i, j, png: Promise<Blob>}], or null
+  #onPicture; // (tiles [{i, j, bitmap}]) => shows a snapshot's picture as the model's
+  #holdFrames; // (promise) => no frame is drawn until it settles
+  #pictureUsed = false;
   #stored = new Map(); // entry id -> seq in storage (0: inside the snapshot)
   #localRows = new Map(); // record id -> entry id, of rows this device holds as stored
   #recordIds = new Map(); // entry id -> record id
@@ -58,10 +70,20 @@ export class BoardStore extends EventTarget {
   #state = 'loading';
 
   /**
-   * @param {object} options {roomId, key: RoomKey, model: DrawingModel, compactAfter}
+   * @param {object} options {roomId, key: RoomKey, model: DrawingModel, compactAfter,
+   *   firstPage: the promise of `BoardStore.prefetch`, database: of `openDatabase()`,
+   *   picture, onPicture, holdFrames: the view's `picture()`, `seed(tiles)` and `holdFrames(promise)`
+   *   (all optional)}
    */
-  constructor({ roomId, key, model, compactAfter = COMPACT_AFTER }) {
+  constructor({
+    roomId, key, model, compactAfter = COMPACT_AFTER, firstPage = null, database = null, picture = null, onPicture = null, holdFrames = null,
+  }) {
     super();
+    this.#holdFrames = holdFrames;
+    this.#picture = picture;
+    this.#onPicture = onPicture;
+    this.#firstPage = firstPage;
+    this.#opening = database;
     this.#roomId = roomId;
     this.#key = key;
     this.#model = model;
@@ -77,14 +99,24 @@ export class BoardStore extends EventTarget {
 
   /** Figures for the people panel and the tests. */
   describe() {
-    return { state: this.#state, pending: this.#pending.size, head: this.#head, bytes: this.#bytes, snapshotUpTo: this.#snapshotUpTo };
+    return {
+      state: this.#state, pending: this.#pending.size, head: this.#head, bytes: this.#bytes, snapshotUpTo: this.#snapshotUpTo,
+      pictureUsed: this.#pictureUsed,
+    };
+  }
+
+  /** Starts the request for the first page of the stored board (for `firstPage`). */
+  static prefetch(roomId, key) {
+    const response = boardFetch(roomId, key, 'GET', `/board?after=0&limit=${PAGE_LIMIT}`);
+    response.catch(() => {});
+    return response;
   }
 
   /** Applies this device's copy of the board to the model. */
   async openLocal() {
-    this.#firstPage = this.#fetch('GET', `/board?after=0&limit=${PAGE_LIMIT}`); // meanwhile
-    this.#firstPage.catch(() => {});
-    this.#db = await openDatabase().catch((e) => { console.warn('IndexedDB', e); return null; });
+    this.#firstPage ??= BoardStore.prefetch(this.#roomId, this.#key); // meanwhile
+    this.#db = await (this.#opening ?? openDatabase()).catch((e) => { console.warn('IndexedDB', e); return null; });
+    this.#opening = null;
     if (!this.#db) return;
     const rows = await request(this.#db.transaction(ROWS).objectStore(ROWS).index('board').getAll(this.#key.localName));
     for (const row of rows) {
@@ -153,7 +185,8 @@ export class BoardStore extends EventTarget {
       if (!stored) this.#pending.set(entry.id, entry);
       this.#write(entry, stored, this.#stored.get(entry.id));
     }
-    if (!stored) this.#pump();
+    // Offline (or refused for now), the retry appends them: not one failing append per change.
+    if (!stored && this.#state !== 'offline') this.#pump();
   }
 
   async #recordId(entryId) {
@@ -216,29 +249,58 @@ export class BoardStore extends EventTarget {
   // --- the server -------------------------------------------------------------------
 
   #fetch(method, path, body) {
-    return fetch(`/${encodeURIComponent(this.#roomId)}${path}`, {
-      method,
-      headers: { 'Board-Proof': this.#key.proof, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-      cache: 'no-store',
-    });
+    return boardFetch(this.#roomId, this.#key, method, path, body);
   }
 
   /** Reads records after `after`, every page; false when there is no board. */
   async #readFrom(after) {
+    const ahead = new Map(); // after -> the page's response, asked for while earlier ones are opened
     for (;;) {
-      const prefetched = after === 0 ? this.#firstPage : null;
+      const prefetched = ahead.get(after) ?? (after === 0 ? this.#firstPage : null);
+      ahead.delete(after);
       this.#firstPage = null;
       const response = await (prefetched ?? this.#fetch('GET', `/board?after=${after}&limit=${PAGE_LIMIT}`));
       if (response.status === 404) return false;
       if (!response.ok) throw await refusal(response);
+      // The marks (performance.getEntriesByType('mark')) say where the opening of a board goes.
+      performance.mark('board: response');
       const page = await response.json();
+      performance.mark('board: parsed');
+      if (page.more && page.records.length) {
+        // A guess that turns out wrong (a page that did not end where expected) is not used.
+        const last = page.records.at(-1).seq;
+        for (let k = 0; k < PAGES_AHEAD && last + k * PAGE_LIMIT < page.head; k++) {
+          const from = last + k * PAGE_LIMIT;
+          if (ahead.has(from)) continue;
+          const response = this.#fetch('GET', `/board?after=${from}&limit=${PAGE_LIMIT}`);
+          response.catch(() => {});
+          ahead.set(from, response);
+        }
+      }
       this.#head = page.head;
       this.#bytes = page.bytes;
       if (page.snapshot) {
-        const entries = await this.#key.open('snapshot', page.snapshot.data).catch((e) => { console.warn('snapshot', e); return []; });
+        const opened = await this.#key.open('snapshot', page.snapshot.data).catch((e) => { console.warn('snapshot', e); return []; });
+        // An array of entries, or {entries, picture} (docs/ENCRYPTION.md).
+        const entries = Array.isArray(opened) ? opened : Array.isArray(opened?.entries) ? opened.entries : [];
+        performance.mark('board: snapshot opened');
+        // The picture stands for the model only if the model holds the snapshot's entries alone.
+        // It is decoded (off the main thread) while they are applied, and no frame is drawn
+        // meanwhile: it would draw them all.
+        const decoding = opened?.picture && this.#onPicture && this.#model.size === 0
+          ? withDeadline(decodePicture(opened.picture).catch(() => null), PICTURE.decodeMs) : null;
+        if (decoding) this.#holdFrames?.(decoding);
         this.#snapshotUpTo = page.snapshot.upTo;
         this.#applyStored(entries.map((entry) => [entry, 0, null]));
+        const tiles = await decoding;
+        if (decoding) performance.mark('board: picture decoded');
+        if (tiles && this.#model.size === entries.length && entries.every((entry) => this.#model.has(entry?.id))) {
+          this.#onPicture(tiles);
+          this.#pictureUsed = true;
+        } else {
+          tiles?.forEach(({ bitmap }) => bitmap.close());
+        }
+        performance.mark('board: snapshot applied');
         this.#readUpTo = Math.max(this.#readUpTo, page.snapshot.upTo);
       }
       const known = [];
@@ -252,7 +314,9 @@ export class BoardStore extends EventTarget {
         (entry) => [entry, record.seq, record.id],
         () => null, // not sealed with this key: not drawn (a key holder wrote garbage)
       )));
+      if (unknown.length) performance.mark('board: records opened');
       this.#applyStored(opened.filter(Boolean));
+      if (unknown.length) performance.mark('board: records applied');
       if (page.records.length) this.#readUpTo = page.records.at(-1).seq;
       if (!page.more) return true;
       after = this.#readUpTo;
@@ -386,7 +450,17 @@ export class BoardStore extends EventTarget {
       const seq = this.#stored.get(entry.id);
       return seq !== undefined && seq <= upTo;
     });
-    const data = await this.#key.seal('snapshot', entries);
+    // The picture goes with it when it is the picture of these entries: the model holds no other.
+    let tiles = null;
+    if (this.#picture && entries.length === this.#model.size) {
+      try {
+        tiles = this.#picture();
+      } catch (e) {
+        console.warn('picture', e);
+      }
+    }
+    const picture = tiles ? await encodePicture(tiles).catch((e) => { console.warn('picture', e); return null; }) : null;
+    const data = await this.#key.seal('snapshot', picture ? { entries, picture } : entries);
     const response = await this.#fetch('PUT', '/board/snapshot', { upTo, data });
     if (response.status === 409) return; // another page compacted first
     if (!response.ok) throw await refusal(response);
@@ -410,6 +484,43 @@ export class BoardStore extends EventTarget {
   }
 }
 
+// A snapshot's picture: the PNG tiles of level 0 at the default view (tiles.js `picture`).
+// Frames wait at most decodeMs for it (a picture that decodes slower is not used: drawing wins).
+const PICTURE = { level: 0, tile: 256, maxTiles: 64, decodeMs: 5000 };
+
+/** `promise`, or null once `ms` have passed without it (what it brings later is closed). */
+function withDeadline(promise, ms) {
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(null), ms); });
+  return Promise.race([promise, late]).then((tiles) => {
+    clearTimeout(timer);
+    if (!tiles) promise.then((t) => t?.forEach(({ bitmap }) => bitmap.close()));
+    return tiles;
+  });
+}
+
+async function encodePicture(tiles) {
+  const encoded = await Promise.all(tiles.map(async ({ i, j, png }) => ({ i, j, png: toBase64Url(new Uint8Array(await (await png).arrayBuffer())) })));
+  return { level: PICTURE.level, tile: PICTURE.tile, tiles: encoded };
+}
+
+/** The decoded tiles [{i, j, bitmap}] of a snapshot's picture; null if it is not one this app draws. */
+async function decodePicture(picture) {
+  const tiles = picture?.tiles;
+  if (picture.level !== PICTURE.level || picture.tile !== PICTURE.tile || !Array.isArray(tiles) || tiles.length > PICTURE.maxTiles) return null;
+  if (!tiles.every(({ i, j, png } = {}) => Number.isInteger(i) && Number.isInteger(j) && i >= 0 && j >= 0 && typeof png === 'string')) return null;
+  // Decoded off the main thread; exact pixels: no colour conversion, no premultiplying.
+  const decoded = await Promise.allSettled(tiles.map(async ({ i, j, png }) => ({
+    i, j, bitmap: await createImageBitmap(new Blob([fromBase64Url(png)], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' }),
+  })));
+  const ok = decoded.every((d) => d.status === 'fulfilled' && d.value.bitmap.width === PICTURE.tile && d.value.bitmap.height === PICTURE.tile);
+  if (!ok) {
+    decoded.forEach((d) => d.status === 'fulfilled' && d.value.bitmap.close());
+    return null;
+  }
+  return decoded.map((d) => d.value);
+}
+
 /**
  * Asks the server whether room `roomId` has a saved board, for a page that has no key: a proof
  * that cannot be right answers 403 when there is one, 404 when there is none.
@@ -425,12 +536,22 @@ export async function hasSavedBoard(roomId) {
   }
 }
 
+function boardFetch(roomId, key, method, path, body) {
+  return fetch(`/${encodeURIComponent(roomId)}${path}`, {
+    method,
+    headers: { 'Board-Proof': key.proof, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+    cache: 'no-store',
+  });
+}
+
 async function refusal(response) {
   const body = await response.json().catch(() => ({}));
   return new StorageRefused(response.status, body.error ?? `http_${response.status}`, body.message);
 }
 
-function openDatabase() {
+/** Opens this device's database of boards (every board's rows, named by their key: `localName`). */
+export function openDatabase() {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open(DB_NAME, 1);
     open.onupgradeneeded = () => {

@@ -9,10 +9,15 @@ import { Tools, setUpToolbar } from './toolbar.js';
 import { Presence } from './presence.js';
 import { RoomKey, isRoomKey, newRoomKey } from './room-key.js';
 import { BoardStore, hasSavedBoard } from './board-store.js';
+import { takeEarlyStart } from './boot.js';
+import { setUpTheme } from './theme.js';
+import { setUpHelp } from './help.js';
+import { CLIPBOARD_TYPE, parsePayload } from './selection.js';
+import { download, exportedElements, parseBoardFile, toBoardFile, toSvg } from './files.js';
 
 // A batch of catch-up entries stays well under the relay's 64 KiB body limit.
 const BATCH_BYTES = 32_000;
-const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'text', 'clear']);
+const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'clear']);
 const NAMES = ['Ada', 'Frida', 'Hokusai', 'Klee', 'Kahlo', 'Miró', 'Turner', 'Vermeer', 'Matisse', 'Hopper'];
 
 const encoder = new TextEncoder();
@@ -51,9 +56,14 @@ async function start() {
     window.history.replaceState(null, '', `${location.pathname}${location.search}#${fragment}`);
   }
   const sealed = fragment !== '';
+  // boot.js has already started deriving the key, fetching the stored board and opening this
+  // device's database for this link: take them over (or start them now, for a new room).
+  const early = takeEarlyStart(roomId, fragment);
   let key = null;
-  if (sealed && isRoomKey(fragment)) key = await RoomKey.derive(roomId, fragment);
-  registerServiceWorker();
+  if (sealed && isRoomKey(fragment)) key = await (early?.key ?? RoomKey.derive(roomId, fragment));
+  performance.mark('board: key derived');
+  // The stored board is asked for at once: it downloads while the rest starts.
+  const firstPage = key ? (early?.firstPage ?? BoardStore.prefetch(roomId, key)) : null;
 
   const config = await configLoading;
   const signaling = new SignalingClient({ username, events: MESH_EVENTS });
@@ -78,7 +88,7 @@ async function start() {
   }
   let history = new History(model);
   const mesh = new Mesh(signaling, {
-    iceServers: config.iceServers ?? [], iceTransportPolicy: config.iceTransportPolicy ?? 'all', key,
+    iceServers: config.iceServers ?? [], iceTransportPolicy: config.iceTransportPolicy ?? 'all', key, roomId,
   });
   // TURN credentials are made for our peer id (/config with our token): fetched once we have one,
   // before we join, and again at half their life for the peer connections made later.
@@ -92,7 +102,7 @@ async function start() {
     iceTimer = setTimeout(() => refreshIceServers(), Math.max(60, fresh ? ttl / 2 : 60) * 1000);
   };
   const tools = new Tools();
-  const presence = new Presence({ list: $('#people'), cursors: $('#cursors') });
+  const presence = new Presence({ list: $('#people'), cursors: $('#cursors'), laser: $('#laser') });
   presence.upsert(me, 'self');
   let joined = false;
 
@@ -104,7 +114,22 @@ async function start() {
     mesh.broadcast({ t: 'ops', ops: [entry] });
     return entry;
   };
-  const share = (entry) => { if (entry) mesh.broadcast({ t: 'ops', ops: [entry] }); };
+  const share = (entries) => {
+    for (const ops of batches(entries, BATCH_BYTES)) mesh.broadcast({ t: 'ops', ops });
+  };
+  /** One edit: the entries `build(create)` makes are one undo step, sent together. */
+  const edit = (build) => {
+    if (locked) return [];
+    const made = [];
+    build((kind, fields) => {
+      const entry = model.createChecked(kind, fields);
+      if (entry) made.push(entry);
+      return entry;
+    });
+    history.record(...made.filter((entry) => entry.kind !== 'points'));
+    share(made);
+    return made;
+  };
   const unlessLocked = (action) => (...args) => (locked ? null : action(...args));
 
   const view = new BoardView(
@@ -113,22 +138,79 @@ async function start() {
     tools,
     {
       create,
+      edit,
       cursor: (x, y) => { if (!locked) mesh.broadcast({ t: 'cursor', x, y: y ?? null }, { lossy: true }); },
+      // The laser pointer: shown here and to the others as it moves, never stored, never undone.
+      laser: (x, y) => {
+        if (locked) return;
+        presence.laser(me, x, y);
+        mesh.broadcast({ t: 'laser', x, y: y ?? null }, { lossy: true });
+      },
     },
   );
 
+  presence.project = (x, y) => view.toScreenFraction(x, y);
+  const showZoom = () => { $('#zoom-reset').textContent = `${Math.round(view.view.zoom * 100)}%`; };
+  view.addEventListener('view', () => {
+    presence.relayout();
+    showZoom();
+  });
+
+  setUpTheme($('#theme'));
+  setUpHelp($('#help'), $('#toolbar'), $('#help-button'));
   setUpToolbar($('#toolbar'), tools, {
     undo: unlessLocked(() => share(history.undo())),
     redo: unlessLocked(() => share(history.redo())),
     clear: unlessLocked(() => create('clear', {})),
-    exportPng: async () => {
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(await view.toBlob());
-      link.download = `drawbridge-${roomId}.png`;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    hasSelection: () => view.hasSelection,
+    moveSelection: (dx, dy) => view.moveSelection(dx, dy),
+    deleteSelection: () => view.deleteSelection(),
+    duplicate: () => view.duplicateSelection(),
+    selectAll: () => view.selectAll(),
+    deselect: () => view.deselect(),
+    // The system clipboard: copied elements as JSON under CLIPBOARD_TYPE and as text/plain (so
+    // they paste into another board, in another tab or browser too).
+    copy: (clipboard, cut) => {
+      const payload = view.copySelection();
+      if (!payload) return false;
+      const json = JSON.stringify(payload);
+      clipboard.setData(CLIPBOARD_TYPE, json);
+      clipboard.setData('text/plain', json);
+      if (cut) view.deleteSelection();
+      return true;
     },
+    paste: (clipboard) => {
+      const payload = parsePayload(clipboard.getData(CLIPBOARD_TYPE)) ?? parsePayload(clipboard.getData('text/plain'));
+      if (!payload || locked) return false;
+      view.paste(payload);
+      return true;
+    },
+    zoomIn: () => view.zoomBy(1),
+    zoomOut: () => view.zoomBy(-1),
+    zoomReset: () => view.view.reset(),
+    zoomToFit: () => view.zoomToFit(),
+    exportPng: async () => download(await view.toBlob(), `drawbridge-${roomId}.png`),
+    // Files (docs/FILE-FORMAT.md): the SVG holds the selection when there is one, else the board.
+    exportSvg: () => {
+      const elements = exportedElements(model.visible(), view.selectedElements);
+      download(new Blob([toSvg(elements)], { type: 'image/svg+xml' }), `drawbridge-${roomId}.svg`);
+    },
+    exportJson: () => {
+      const file = toBoardFile(model.visible(), roomId);
+      download(new Blob([JSON.stringify(file)], { type: 'application/json' }), `${roomId}.drawbridge.json`);
+    },
+    importFile: unlessLocked((file) => file && importBoardFile(file)),
   });
+
+  /** Adds a board file's elements as one edit of ours (one undo step), or says why not. */
+  async function importBoardFile(file) {
+    const { payload, error } = parseBoardFile(await file.text().catch(() => ''));
+    if (error) {
+      notice(`${file.name}: ${error}`);
+      return;
+    }
+    view.place(payload);
+  }
 
   // --- storage: this device, then the server (saved boards only) --------------------
 
@@ -136,7 +218,14 @@ async function start() {
   if (sealed && !key) {
     lock('This link\'s key is damaged: the part after # is not a Drawbridge key. Ask for the link again.');
   } else if (key) {
-    store = new BoardStore({ roomId, key, model, compactAfter: Number(new URLSearchParams(location.search).get('compact-after')) || undefined });
+    store = new BoardStore({
+      roomId, key, model, firstPage, database: early?.database,
+      // A snapshot carries the picture of the default view; opening one shows it as it is.
+      picture: () => view.picture(),
+      onPicture: (tiles) => view.seed(tiles),
+      holdFrames: (promise) => view.holdFrames(promise),
+      compactAfter: Number(new URLSearchParams(location.search).get('compact-after')) || undefined,
+    });
     store.addEventListener('status', ({ detail: { state } }) => showSaved(state));
     showSaved(store.state);
     await store.openLocal();
@@ -154,6 +243,9 @@ async function start() {
       lock('This board is saved and end-to-end encrypted, and this link lacks its key (the part after #). Ask whoever shared it for the whole link.');
     }
   }
+
+  // Caching the app for offline use fetches every file again: after the board is on screen.
+  registerServiceWorker();
 
   const user = await connecting;
   const online = user !== null;
@@ -194,10 +286,14 @@ async function start() {
         for (const ops of batches(model.missingFor(message.have), BATCH_BYTES)) mesh.send(peer.id, { t: 'ops', ops });
         break;
       case 'ops':
-        if (Array.isArray(message.ops)) message.ops.forEach((entry) => model.receive(entry));
+        // One change for the whole batch: a catch-up of thousands is applied and drawn at once.
+        if (Array.isArray(message.ops)) model.receiveAll(message.ops);
         break;
       case 'cursor':
         presence.cursor(peer, message.x, message.y);
+        break;
+      case 'laser':
+        presence.laser(peer, message.x, message.y);
         break;
       default:
         break; // a newer app's message: ignore
@@ -218,7 +314,8 @@ async function start() {
 
   window.addEventListener('pagehide', () => signaling.close());
 
-  // Read-only hooks for tests and the curious; nothing here changes state.
+  // Hooks for tests and the curious. Nothing here changes the board; `setView` changes only what
+  // this page looks at, as panning and zooming do.
   window.drawbridge = Object.freeze({
     state: () => ({
       me: signaling.user ?? me,
@@ -228,6 +325,7 @@ async function start() {
       locked,
       storage: store?.describe() ?? null,
       tokenExpiresAt: signaling.tokenExpiresAt,
+      transport: signaling.transport,
       entries: model.size,
       visible: model.visible().length,
       clock: model.clock,
@@ -237,6 +335,14 @@ async function start() {
     logBytes: () => JSON.stringify(model.missingFor({})).length,
     /** The last frame drawn: {entries held then, at: performance.now()}. */
     rendered: () => view.rendered,
+    /** True when the canvas shows every entry held, at the current view, with nothing pending. */
+    settled: () => view.settled,
+    /** How many elements this page has selected (the select tool). */
+    selected: () => view.selection.length,
+    /** This page's view: {level, zoom, ox, oy} (view.js). */
+    view: () => ({ level: view.view.level, zoom: view.view.zoom, ox: view.view.ox, oy: view.view.oy }),
+    /** Moves this page's view, e.g. `setView({level: 0, ox: 0, oy: 0})`: the default view. */
+    setView: (next) => view.view.set(next ?? {}),
   });
   const joinRoom = async () => {
     try {
@@ -279,6 +385,7 @@ function showSaved(state) {
   element.hidden = false;
   element.dataset.state = state;
   element.textContent = SAVED_LABELS[state] ?? state;
+  element.title = `Where this board is kept: ${element.textContent}`; // the whole text, when cut short
   if (state === 'full') {
     $('#notice').textContent = 'Storage for this board is full. What you draw now is kept on this device and '
       + 'reaches the people online, but the server stores no more of it. To keep the picture, export it '

@@ -5,6 +5,9 @@
 // the two sides never offer at once. When a data channel does not open within
 // FALLBACK_MS, messages to that peer go through the server's relay instead
 // (event `mesh-message`), while the offering side keeps retrying peer-to-peer.
+// A message for every peer, when two or more links are on the relay, goes as one room
+// broadcast (event `mesh-broadcast`) rather than one relay per peer; a peer that has a
+// data channel to the sender gets it on the channel and drops the broadcast's copy.
 //
 // The mesh promises nothing about delivery across transports: a message sent
 // while a link is still connecting is dropped, and messages sent on two
@@ -30,6 +33,7 @@ const FALLBACK_MS = 4000;
 const RETRY_MIN_MS = 3000;
 const RETRY_MAX_MS = 30_000;
 const RELAY_EVENT = 'mesh-message';
+const ROOM_EVENT = 'mesh-broadcast';
 // The server takes relay bodies up to 64 KiB; leave room for the JSON array around them.
 const RELAY_BODY_MAX = 60_000;
 // A lossy message (a cursor) is dropped rather than queued behind this many.
@@ -37,7 +41,7 @@ const LOSSY_QUEUE_MAX = 2;
 // ...or behind this many messages still being sealed.
 const LOSSY_SEALING_MAX = 8;
 
-export const MESH_EVENTS = ['session-description', 'ice-candidate', RELAY_EVENT];
+export const MESH_EVENTS = ['session-description', 'ice-candidate', RELAY_EVENT, ROOM_EVENT];
 
 export class Mesh extends EventTarget {
   #signaling;
@@ -47,14 +51,18 @@ export class Mesh extends EventTarget {
   #key;
   #sealing = Promise.resolve(); // the queue of outgoing messages being sealed, in send order
   #waitingToSeal = 0;
+  #roomId;
+  #roomQueue; // broadcasts to the links on the relay, in order
 
   /**
    * @param {object} options {iceServers, iceTransportPolicy ('all', or 'relay': TURN only),
-   *   key: a RoomKey (sealed room) or null (plain room)}
+   *   key: a RoomKey (sealed room) or null (plain room), roomId: the room broadcasts go to}
    */
-  constructor(signaling, { iceServers = [], iceTransportPolicy = 'all', key = null } = {}) {
+  constructor(signaling, { iceServers = [], iceTransportPolicy = 'all', key = null, roomId = null } = {}) {
     super();
     this.#signaling = signaling;
+    this.#roomId = roomId;
+    this.#roomQueue = new RelayQueue(ROOM_EVENT, (event, body) => signaling.broadcast(roomId, event, body));
     this.#iceServers = iceServers;
     this.#iceTransportPolicy = iceTransportPolicy;
     this.#key = key;
@@ -96,20 +104,31 @@ export class Mesh extends EventTarget {
   }
 
   broadcast(message, options) {
-    this.#transmit(() => [...this.#links.values()], message, options);
+    this.#transmit(() => [...this.#links.values()], message, options, true);
   }
 
   /** Seals (in a sealed room) and sends to the links `targets()` names once sealed. */
-  #transmit(targets, message, { lossy = false } = {}) {
+  #transmit(targets, message, { lossy = false } = {}, toRoom = false) {
+    const deliver = (payload) => {
+      const links = targets();
+      const relayed = toRoom && this.#roomId ? links.filter((link) => link?.onRelay) : [];
+      if (relayed.length < 2) {
+        for (const link of links) link?.send(payload, lossy);
+        return;
+      }
+      for (const link of links) if (!link.onRelay) link.send(payload, lossy);
+      if (lossy && this.#roomQueue.length >= LOSSY_QUEUE_MAX) return;
+      this.#roomQueue.push(ROOM_EVENT, payload);
+    };
     if (!this.#key) {
-      for (const link of targets()) link?.send(message, lossy);
+      deliver(message);
       return;
     }
     if (lossy && this.#waitingToSeal >= LOSSY_SEALING_MAX) return;
     this.#waitingToSeal++;
     const sealed = this.#key.seal('mesh', message);
     this.#sealing = this.#sealing.then(() => sealed).then(
-      (text) => { for (const link of targets()) link?.send(text, lossy); },
+      (text) => deliver(text),
       (e) => console.warn('seal', e),
     ).finally(() => { this.#waitingToSeal--; });
   }
@@ -154,6 +173,7 @@ export class Mesh extends EventTarget {
     if (!link) return;
     if (event === 'session-description') link.onDescription(data).catch((e) => console.warn('sdp', e));
     else if (event === 'ice-candidate') link.onCandidate(data);
+    else if (event === ROOM_EVENT && link.onChannel) return; // it came on the channel too
     else link.onRelayed(data);
   }
 }
@@ -173,7 +193,7 @@ class PeerLink {
   #fallbackTimer = null;
   #retryTimer = null;
   #retryMs = RETRY_MIN_MS;
-  #relayQueue = new RelayQueue(this);
+  #relayQueue = new RelayQueue(RELAY_EVENT, (event, body) => this.signaling.relay(this.peer.id, event, body));
   #closed = false;
   #addedAt = performance.now();
   #channelOpenedAt = null;
@@ -185,6 +205,10 @@ class PeerLink {
   }
 
   get signaling() { return this.#mesh.signaling; }
+  /** Whether messages to this peer go through the server (the relay, or the room broadcast). */
+  get onRelay() { return !this.#closed && this.#transport === 'relay'; }
+  /** Whether messages to this peer go on its data channel. */
+  get onChannel() { return this.#transport === 'p2p' && this.#channel?.readyState === 'open'; }
 
   describe() {
     return {
@@ -353,16 +377,21 @@ class PeerLink {
 }
 
 /**
- * Relay posts to one peer, sent one at a time so they arrive in order (the server keeps
- * the order of accepted posts per sender and target). Consecutive mesh messages are
- * packed into one body; a 429 waits as long as the server asks.
+ * Relays to one peer (or broadcasts to the room), sent one at a time so they arrive in order
+ * (the server keeps the order of accepted relays per sender and target). Consecutive mesh
+ * messages (event `packed`) are packed into one body; a 429 waits as long as the server asks.
  */
 class RelayQueue {
-  #link;
+  #packed;
+  #post;
   #items = [];
   #pumping = false;
 
-  constructor(link) { this.#link = link; }
+  /** `post(event, body)` sends one body, resolving once accepted, rejecting with an HttpError. */
+  constructor(packed, post) {
+    this.#packed = packed;
+    this.#post = post;
+  }
 
   get length() { return this.#items.length; }
   clear() { this.#items = []; }
@@ -378,7 +407,7 @@ class RelayQueue {
     try {
       while (this.#items.length) {
         const { event, body, count } = this.#nextBody();
-        if (await this.#post(event, body)) this.#items.splice(0, count);
+        if (await this.#send(event, body)) this.#items.splice(0, count);
         else this.#items = []; // the peer is gone, or the server keeps refusing
       }
     } finally {
@@ -388,22 +417,22 @@ class RelayQueue {
 
   #nextBody() {
     const first = this.#items[0];
-    if (first.event !== RELAY_EVENT) return { event: first.event, body: first.data, count: 1 };
+    if (first.event !== this.#packed) return { event: first.event, body: first.data, count: 1 };
     const body = [];
     let size = 2;
     for (const item of this.#items) {
-      if (item.event !== RELAY_EVENT || (body.length && size + item.size + 1 > RELAY_BODY_MAX)) break;
+      if (item.event !== this.#packed || (body.length && size + item.size + 1 > RELAY_BODY_MAX)) break;
       body.push(item.data);
       size += item.size + 1;
     }
-    return { event: RELAY_EVENT, body, count: body.length };
+    return { event: this.#packed, body, count: body.length };
   }
 
   /** True once accepted; false when there is no point in retrying. */
-  async #post(event, body) {
+  async #send(event, body) {
     for (let attempt = 0; attempt < 8; attempt++) {
       try {
-        await this.#link.signaling.relay(this.#link.peer.id, event, body);
+        await this.#post(event, body);
         return true;
       } catch (e) {
         if (e.status === 404 || e.status === 400 || e.status === 413) return false;

@@ -1,7 +1,6 @@
 // Who is here: the people list (with each peer's colour and connection) and their cursors.
 
 import { peerColor } from './palette.js';
-import { BOARD } from './render.js';
 
 const TRANSPORT_LABELS = {
   self: 'you',
@@ -13,15 +12,79 @@ const TRANSPORT_LABELS = {
 
 // A cursor that has not moved for this long fades out (its peer may just be idle).
 const CURSOR_IDLE_MS = 10_000;
+// A laser pointer's trail fades out over this long after each point.
+const LASER_FADE_MS = 1000;
+const LASER_COLOR = '239 68 68'; // red, as RGB for rgb(... / alpha)
 
 export class Presence {
   #list;
   #cursors;
-  #entries = new Map(); // peerId -> {item, cursor, idleTimer}
+  #entries = new Map(); // peerId -> {item, cursor, idleTimer, at}
+  /** Where a world point shows, as fractions of the board on screen (set by the app). */
+  project = (x, y) => ({ x: x / 1600, y: y / 900 });
 
-  constructor({ list, cursors }) {
+  #laser; // the canvas the laser trails are drawn on, or null
+  #trails = new Map(); // peerId -> [{x, y, t, start}]: world points, `start` where a trail begins
+  #laserFrame = 0;
+
+  constructor({ list, cursors, laser = null }) {
     this.#list = list;
     this.#cursors = cursors;
+    this.#laser = laser;
+  }
+
+  /**
+   * Adds a point to a person's laser trail (a world position), or ends the trail when `x` is null.
+   * Trails are drawn where their points are in the world, fade within LASER_FADE_MS, and are kept
+   * nowhere else.
+   */
+  laser(peer, x, y) {
+    if (!this.#laser) return;
+    let trail = this.#trails.get(peer.id);
+    if (x == null || !Number.isFinite(x) || !Number.isFinite(y)) {
+      if (trail?.length) trail.at(-1).end = true;
+      return;
+    }
+    if (!trail) this.#trails.set(peer.id, trail = []);
+    const start = trail.length === 0 || trail.at(-1).end === true;
+    trail.push({ x, y, t: performance.now(), start });
+    this.#laserFrame ||= requestAnimationFrame(() => this.#drawLaser());
+  }
+
+  #drawLaser() {
+    this.#laserFrame = 0;
+    const canvas = this.#laser;
+    const ctx = canvas.getContext('2d');
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const now = performance.now();
+    ctx.lineCap = 'round';
+    ctx.lineWidth = 5;
+    for (const [peerId, trail] of this.#trails) {
+      while (trail.length && now - trail[0].t >= LASER_FADE_MS) trail.shift();
+      if (!trail.length) {
+        this.#trails.delete(peerId);
+        continue;
+      }
+      for (let i = 0; i < trail.length; i++) {
+        const point = trail[i];
+        const at = this.project(point.x, point.y);
+        const [px, py] = [at.x * canvas.width, at.y * canvas.height];
+        const alpha = 1 - (now - point.t) / LASER_FADE_MS;
+        ctx.strokeStyle = ctx.fillStyle = `rgb(${LASER_COLOR} / ${alpha.toFixed(3)})`;
+        if (point.start || i === 0) {
+          ctx.beginPath();
+          ctx.arc(px, py, ctx.lineWidth / 2, 0, 2 * Math.PI);
+          ctx.fill();
+        } else {
+          const before = this.project(trail[i - 1].x, trail[i - 1].y);
+          ctx.beginPath();
+          ctx.moveTo(before.x * canvas.width, before.y * canvas.height);
+          ctx.lineTo(px, py);
+          ctx.stroke();
+        }
+      }
+    }
+    if (this.#trails.size) this.#laserFrame = requestAnimationFrame(() => this.#drawLaser());
   }
 
   /** Shows a person in the list; `transport` is a key of TRANSPORT_LABELS. */
@@ -42,6 +105,7 @@ export class Presence {
   }
 
   remove(peerId) {
+    this.#trails.delete(peerId);
     const entry = this.#entries.get(peerId);
     if (!entry) return;
     entry.item.remove();
@@ -68,11 +132,23 @@ export class Presence {
       entry.cursor.querySelector('span').textContent = peer.username;
       this.#cursors.append(entry.cursor);
     }
-    // Percentages of the board: right at any window size.
-    entry.cursor.style.left = `${(x / BOARD.width) * 100}%`;
-    entry.cursor.style.top = `${(y / BOARD.height) * 100}%`;
+    entry.at = { x, y };
+    this.#place(entry);
     entry.cursor.classList.remove('idle');
     clearTimeout(entry.idleTimer);
     entry.idleTimer = setTimeout(() => entry.cursor?.classList.add('idle'), CURSOR_IDLE_MS);
+  }
+
+  /** Puts every cursor where its world point shows now (after this page's view moved). */
+  relayout() {
+    for (const entry of this.#entries.values()) if (entry.cursor) this.#place(entry);
+  }
+
+  #place(entry) {
+    // Percentages of the board: right at any window size; a cursor off the view is hidden.
+    const at = this.project(entry.at.x, entry.at.y);
+    entry.cursor.style.left = `${at.x * 100}%`;
+    entry.cursor.style.top = `${at.y * 100}%`;
+    entry.cursor.hidden = at.x < 0 || at.y < 0 || at.x > 1 || at.y > 1;
   }
 }

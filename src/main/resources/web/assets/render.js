@@ -1,10 +1,15 @@
-// Drawing entries onto a 2D canvas context, in logical board coordinates.
+// Drawing elements onto a 2D canvas context, in world coordinates (docs/RENDERING.md).
 //
-// Every peer renders the same entries with the same calls, so the same entries
-// give the same pixels. For that reason a stroke is always drawn as separate
-// segments, whether it is drawn whole or a few new points at a time.
+// Every peer renders the same elements with the same calls, so the same entries give the same
+// pixels at the same view. The calls of a stroke depend only on its entries, each of which is
+// immutable: a stroke is a dot at its first point, then, for each of its parts (its own points,
+// then each `points` entry's), the segments that end at the part's points, as one path per run
+// of consecutive segments of equal width. So drawing a stroke whole, or its first parts and later
+// the others, makes the same calls in the same order.
 
-/** The logical board: every peer's coordinates live in this space; views scale it. */
+import { arrowHeadLength } from './model.js';
+
+/** The default view: world (0, 0) to (1600, 900) fills the canvas at zoom 1. */
 export const BOARD = Object.freeze({ width: 1600, height: 900, background: '#ffffff' });
 
 /** Pressure 0.5 (a mouse, or a pen at rest) gives the chosen width; 0 to 1 gives 0.25x to 1.75x. */
@@ -16,122 +21,146 @@ export function textFont(size) {
   return `${size}px system-ui, sans-serif`;
 }
 
-export function clearBoard(ctx) {
-  ctx.save();
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.fillStyle = BOARD.background;
-  ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-  ctx.restore();
+/** Draws an element (model.js `newElement`) whole, as its transform puts it. */
+export function drawElement(ctx, element) {
+  if (element.kind === 'stroke') drawStrokeParts(ctx, element.entry, element.parts, 0);
+  else drawEntry(ctx, element.shape);
 }
 
-/** Draws a whole entry. */
+/** Draws a shape or a text entry (a stroke entry: its own points only). */
 export function drawEntry(ctx, entry) {
   switch (entry.kind) {
-    case 'stroke': return drawStrokeFrom(ctx, entry, 0);
+    case 'stroke': return drawStrokeParts(ctx, entry, [entry.points], 0);
     case 'rect': return drawShape(ctx, entry, (x, y, w, h) => ctx.rect(x, y, w, h));
     case 'ellipse': return drawShape(ctx, entry, (x, y, w, h) => {
       ctx.ellipse(x + w / 2, y + h / 2, w / 2, h / 2, 0, 0, 2 * Math.PI);
     });
+    case 'line':
+    case 'arrow': return drawSegment(ctx, entry);
     case 'text': return drawText(ctx, entry);
     default: return undefined; // clear: the renderer starts after it
   }
 }
 
 /**
- * Draws a stroke's points from point index `from` on (each segment ends at a point,
- * so drawing [0, n) and then [n, m) is the same as drawing [0, m)).
+ * Draws a stroke's parts from part index `from` on. Part 0 starts with the dot (so a tap leaves
+ * a mark); the first segment of a later part joins the previous part's last point to its first.
  */
-export function drawStrokeFrom(ctx, stroke, from) {
-  const p = stroke.points;
-  const count = p.length / 3;
+export function drawStrokeParts(ctx, stroke, parts, from) {
   const color = stroke.tool === 'eraser' ? BOARD.background : stroke.color;
-  ctx.save();
   ctx.lineCap = 'round';
   ctx.lineJoin = 'round';
   ctx.strokeStyle = color;
   ctx.fillStyle = color;
-  for (let i = Math.max(from, 0); i < count; i++) {
-    const x = p[3 * i];
-    const y = p[3 * i + 1];
-    if (i === 0) {
-      // A stroke starts with a dot, so a tap leaves a mark.
+  for (let k = Math.max(from, 0); k < parts.length; k++) {
+    const p = parts[k];
+    if (!p.length) continue;
+    let px;
+    let py;
+    let pp;
+    let i = 0;
+    if (k === 0) {
       ctx.beginPath();
-      ctx.arc(x, y, widthAt(stroke.width, p[2]) / 2, 0, 2 * Math.PI);
+      ctx.arc(p[0], p[1], widthAt(stroke.width, p[2]) / 2, 0, 2 * Math.PI);
       ctx.fill();
-      continue;
+      [px, py, pp] = [p[0], p[1], p[2]];
+      i = 3;
+    } else {
+      const q = lastPoint(parts, k);
+      if (!q) continue;
+      [px, py, pp] = q;
     }
-    ctx.beginPath();
-    ctx.lineWidth = widthAt(stroke.width, (p[3 * i - 1] + p[3 * i + 2]) / 2);
-    ctx.moveTo(p[3 * i - 3], p[3 * i - 2]);
-    ctx.lineTo(x, y);
-    ctx.stroke();
+    let runWidth = -1;
+    for (; i < p.length; i += 3) {
+      const width = widthAt(stroke.width, (pp + p[i + 2]) / 2);
+      if (width !== runWidth) {
+        if (runWidth >= 0) ctx.stroke();
+        runWidth = width;
+        ctx.lineWidth = width;
+        ctx.beginPath();
+        ctx.moveTo(px, py);
+      }
+      ctx.lineTo(p[i], p[i + 1]);
+      [px, py, pp] = [p[i], p[i + 1], p[i + 2]];
+    }
+    if (runWidth >= 0) ctx.stroke();
   }
-  ctx.restore();
+}
+
+/** The last point of the parts before part `k`, or null (the stroke has none yet). */
+function lastPoint(parts, k) {
+  for (let j = k - 1; j >= 0; j--) {
+    const p = parts[j];
+    if (p.length) return [p[p.length - 3], p[p.length - 2], p[p.length - 1]];
+  }
+  return null;
+}
+
+/** The world box that parts `from`.. of a stroke paint (with the segment joining them to the rest). */
+export function partsBounds(stroke, parts, from) {
+  const m = 0.875 * stroke.width + 1;
+  const b = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  const add = (x, y) => {
+    if (x - m < b.x0) b.x0 = x - m;
+    if (x + m > b.x1) b.x1 = x + m;
+    if (y - m < b.y0) b.y0 = y - m;
+    if (y + m > b.y1) b.y1 = y + m;
+  };
+  const before = from > 0 ? lastPoint(parts, from) : null;
+  if (before) add(before[0], before[1]);
+  for (let k = from; k < parts.length; k++) {
+    const p = parts[k];
+    for (let i = 0; i < p.length; i += 3) add(p[i], p[i + 1]);
+  }
+  return b;
 }
 
 function drawShape(ctx, { x1, y1, x2, y2, color, width }, path) {
-  ctx.save();
   ctx.strokeStyle = color;
   ctx.lineWidth = width;
   ctx.lineJoin = 'round';
+  ctx.lineCap = 'butt';
   ctx.beginPath();
   path(Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1));
   ctx.stroke();
-  ctx.restore();
+}
+
+// The barbs of an arrow's head open this far (radians) to each side of the shaft.
+const ARROW_HEAD_ANGLE = Math.PI / 6;
+
+/**
+ * The ends of an arrow's two barbs, [[x, y], [x, y]], drawn from its tip (x2, y2) back towards
+ * (x1, y1); none for an arrow without length (its direction is unknown).
+ */
+export function arrowBarbs({ x1, y1, x2, y2, width }) {
+  const length = Math.hypot(x2 - x1, y2 - y1);
+  if (length < 1e-9) return [];
+  const back = Math.atan2(y1 - y2, x1 - x2);
+  const head = arrowHeadLength(width);
+  return [back - ARROW_HEAD_ANGLE, back + ARROW_HEAD_ANGLE].map((a) => [x2 + head * Math.cos(a), y2 + head * Math.sin(a)]);
+}
+
+/** A line or an arrow: the segment with round ends, and an arrow's barbs as one path through its tip. */
+function drawSegment(ctx, entry) {
+  ctx.strokeStyle = entry.color;
+  ctx.lineWidth = entry.width;
+  ctx.lineJoin = 'round';
+  ctx.lineCap = 'round';
+  ctx.beginPath();
+  ctx.moveTo(entry.x1, entry.y1);
+  ctx.lineTo(entry.x2, entry.y2);
+  const barbs = entry.kind === 'arrow' ? arrowBarbs(entry) : [];
+  if (barbs.length) {
+    ctx.moveTo(...barbs[0]);
+    ctx.lineTo(entry.x2, entry.y2);
+    ctx.lineTo(...barbs[1]);
+  }
+  ctx.stroke();
 }
 
 function drawText(ctx, { x, y, text, color, size }) {
-  ctx.save();
   ctx.fillStyle = color;
   ctx.font = textFont(size);
   ctx.textBaseline = 'top';
   ctx.fillText(text, x, y);
-  ctx.restore();
-}
-
-/**
- * Keeps a canvas equal to the model's picture, redrawing only what is new when the
- * new picture extends the old one (the common case: someone is drawing on top).
- */
-export class Renderer {
-  #ctx;
-  #drawn = []; // [{id, points}] as currently on the canvas, in order
-
-  constructor(canvas) {
-    this.#ctx = canvas.getContext('2d', { willReadFrequently: false });
-    clearBoard(this.#ctx);
-  }
-
-  render(entries) {
-    const ctx = this.#ctx;
-    const from = this.#extendsDrawn(entries);
-    if (from < 0) {
-      clearBoard(ctx);
-      entries.forEach((entry) => drawEntry(ctx, entry));
-    } else {
-      const last = this.#drawn.length - 1;
-      if (last >= 0 && entries[last].kind === 'stroke') {
-        drawStrokeFrom(ctx, entries[last], this.#drawn[last].points);
-      }
-      for (let i = last + 1; i < entries.length; i++) drawEntry(ctx, entries[i]);
-    }
-    this.#drawn = entries.map((e) => ({ id: e.id, points: pointCount(e) }));
-  }
-
-  /** -1 if a full redraw is needed, else the index from which entries are new. */
-  #extendsDrawn(entries) {
-    const drawn = this.#drawn;
-    if (entries.length < drawn.length) return -1;
-    for (let i = 0; i < drawn.length; i++) {
-      if (entries[i].id !== drawn[i].id) return -1;
-      const points = pointCount(entries[i]);
-      // Only the topmost entry may have grown: growing one below would paint over those above.
-      if (i < drawn.length - 1 ? points !== drawn[i].points : points < drawn[i].points) return -1;
-    }
-    return drawn.length;
-  }
-}
-
-function pointCount(entry) {
-  return entry.kind === 'stroke' ? entry.points.length / 3 : 0;
 }

@@ -1,9 +1,11 @@
 // A client of the Drawbridge signaling protocol (docs: PROTOCOL.md).
 //
-// It gets a token, keeps one Server-Sent-Events stream open, joins and leaves
-// rooms and relays JSON messages to room-mates. It knows nothing of WebRTC or
-// drawing, so any app that needs "who is in this room, and pass them a note"
-// can reuse it.
+// It gets a token, keeps one WebSocket open (docs/WEBSOCKET.md), joins and
+// leaves rooms and relays JSON messages to room-mates over it. Where the socket
+// cannot open (a proxy that passes plain HTTP only), it falls back by itself to
+// one Server-Sent-Events stream and HTTP POSTs, the seed article's transport,
+// for the rest of the page's life. It knows nothing of WebRTC or drawing, so any
+// app that needs "who is in this room, and pass them a note" can reuse it.
 //
 // Events (this is an EventTarget; each event's `detail` is shown):
 //   connected   {user, resumed}  a stream is open; `resumed` is false only on the first one
@@ -22,6 +24,12 @@ const REFRESH_MARGIN_MS = 60_000;
 // one after this delay, growing up to the maximum while failures repeat.
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
+// A socket not open by then is taken for one a network holds (and never lets through).
+const SOCKET_OPEN_MS = 5_000;
+// A socket that keeps failing to open after it once worked: fall back to the stream.
+const SOCKET_FAILURES_MAX = 3;
+// The stream's reconnection delay, which the server sets for EventSource (retry: 2000).
+const SOCKET_RETRY_MS = 2_000;
 
 export class HttpError extends Error {
   constructor(status, body) {
@@ -46,6 +54,13 @@ export class SignalingClient extends EventTarget {
   #lastEventId = ''; // the id of the last event of our sequence: where a new stream resumes
   #closed = false;
   #customEvents = new Set();
+  #transport = 'ws'; // 'ws' until a socket cannot open; then 'sse' (the stream and POSTs)
+  #socket = null;
+  #socketEverOpen = false;
+  #socketFailures = 0;
+  #reconnectAfterMs = null; // what the last `reconnect` event asked, for the socket's next open
+  #acks = 0;
+  #pending = new Map(); // ack -> {resolve, reject}
 
   /**
    * @param {object} options
@@ -60,6 +75,9 @@ export class SignalingClient extends EventTarget {
     this.#baseUrl = baseUrl;
     for (const name of events) this.#customEvents.add(name);
   }
+
+  /** 'ws' (one WebSocket) or 'sse' (an event stream and POSTs): how this client reaches the server. */
+  get transport() { return this.#transport; }
 
   /** The user the server knows us as ({id, username}), once connected. */
   get user() { return this.#user; }
@@ -86,7 +104,7 @@ export class SignalingClient extends EventTarget {
     this.#rooms.add(roomId);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#post(`/${encodeURIComponent(roomId)}/join`, {});
+        return await this.#ask('join', { room: roomId }, `/${encodeURIComponent(roomId)}/join`, {});
       } catch (e) {
         // The stream may still be settling on the server side (or resuming): try again.
         if (e.code !== 'not_connected' || attempt >= 10) throw e;
@@ -97,7 +115,7 @@ export class SignalingClient extends EventTarget {
 
   async leave(roomId) {
     this.#rooms.delete(roomId);
-    await this.#post(`/${encodeURIComponent(roomId)}/leave`, {});
+    await this.#ask('leave', { room: roomId }, `/${encodeURIComponent(roomId)}/leave`, {});
   }
 
   /**
@@ -108,7 +126,18 @@ export class SignalingClient extends EventTarget {
     if (!EVENT_NAME.test(event) || isServerEvent(event)) {
       return Promise.reject(new TypeError(`'${event}' cannot be a relayed event's name`));
     }
-    return this.#post(`/relay/${encodeURIComponent(peerId)}/${event}`, data);
+    return this.#ask('relay', { to: peerId, event }, `/relay/${encodeURIComponent(peerId)}/${event}`, data);
+  }
+
+  /**
+   * Sends `data` as event `event` to every other member of a room we are in, in one message.
+   * Resolves with {ok, recipients} once the server accepted it; rejects as relay does.
+   */
+  broadcast(roomId, event, data) {
+    if (!EVENT_NAME.test(event) || isServerEvent(event)) {
+      return Promise.reject(new TypeError(`'${event}' cannot be a relayed event's name`));
+    }
+    return this.#ask('broadcast', { room: roomId, event }, `/${encodeURIComponent(roomId)}/broadcast/${event}`, data);
   }
 
   /** Closes the stream for good and tells the rooms we left (best effort). */
@@ -125,12 +154,114 @@ export class SignalingClient extends EventTarget {
     }
     this.#source?.close();
     this.#source = null;
+    const socket = this.#socket;
+    this.#socket = null;
+    socket?.close(1000);
     this.#status('closed');
   }
 
   // --- stream -------------------------------------------------------------
 
+  /** Opens the socket, or the event stream once the socket is known not to open here. */
   #openStream(lastEventId = '') {
+    if (this.#transport === 'ws' && typeof WebSocket === 'function') this.#openSocket(lastEventId);
+    else this.#openEventSource(lastEventId);
+  }
+
+  /** What both transports do with a server event; `stop()` ends the transport that got it. */
+  #onServerEvent(name, data, lastEventId, stop) {
+    switch (name) {
+      case 'connected': this.#onConnected(data); break;
+      case 'ping': break;
+      case 'add-peer': case 'remove-peer': case 'resync': this.#emit(name, data); break;
+      case 'replaced':
+        // Another stream with our identity took over: stop, or the two would fight.
+        stop();
+        this.#status('replaced');
+        break;
+      default:
+        if (this.#customEvents.has(name)) this.#emit('message', { event: name, peer: data.peer, data: data.data });
+    }
+  }
+
+  #openSocket(lastEventId) {
+    this.#source?.close();
+    this.#source = null;
+    this.#status(this.#everConnected ? 'reconnecting' : 'connecting');
+    const resume = lastEventId ? `&lastEventId=${encodeURIComponent(lastEventId)}` : '';
+    const origin = (this.#baseUrl || location.origin).replace(/^http/, 'ws');
+    let socket;
+    try {
+      socket = new WebSocket(`${origin}/ws?token=${encodeURIComponent(this.#token)}${resume}`);
+    } catch {
+      this.#socketFailed();
+      return;
+    }
+    this.#socket = socket;
+    let opened = false;
+    const openTimer = setTimeout(() => { if (!opened) socket.close(); }, SOCKET_OPEN_MS);
+    socket.onopen = () => {
+      opened = true;
+      clearTimeout(openTimer);
+      this.#socketEverOpen = true;
+      this.#socketFailures = 0;
+    };
+    socket.onmessage = (e) => {
+      if (socket !== this.#socket) return; // a socket we already replaced
+      const message = safeJson(e.data);
+      if ('status' in message) {
+        this.#answered(message);
+        return;
+      }
+      if (message.id) this.#lastEventId = message.id;
+      if (message.event === 'reconnect') {
+        // The node is draining, or the socket is over a limit: it closes next; come back then.
+        this.#reconnectAfterMs = message.data?.after_ms ?? 0;
+        return;
+      }
+      this.#onServerEvent(message.event, message.data ?? {}, message.id, () => {
+        this.#socket = null;
+        socket.close(1000);
+      });
+    };
+    socket.onclose = () => {
+      clearTimeout(openTimer);
+      if (socket !== this.#socket) return;
+      this.#socket = null;
+      this.#failPending();
+      if (this.#closed) return;
+      if (!opened) {
+        this.#socketFailed();
+        return;
+      }
+      // Dropped, or closed by the server: resume as EventSource would, after its delay.
+      this.#status('reconnecting');
+      const delay = this.#reconnectAfterMs ?? SOCKET_RETRY_MS;
+      this.#reconnectAfterMs = null;
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => this.#openStream(this.#lastEventId), delay);
+    };
+  }
+
+  /**
+   * A socket did not open. Never opened on this page: the network does not pass WebSockets, so
+   * the stream and POSTs take over for good. Opened before: the token may have expired (the
+   * upgrade is refused like a stream), so get a fresh one and try again, a few times.
+   */
+  #socketFailed() {
+    if (this.#closed) return;
+    if (!this.#socketEverOpen || ++this.#socketFailures >= SOCKET_FAILURES_MAX) {
+      this.#transport = 'sse';
+      this.#openEventSource(this.#lastEventId);
+      return;
+    }
+    this.#status('reconnecting');
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#reopenWithFreshToken(), this.#retryMs);
+    this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+  }
+
+  #openEventSource(lastEventId = '') {
     this.#source?.close();
     this.#status(this.#everConnected ? 'reconnecting' : 'connecting');
     const resume = lastEventId ? `&lastEventId=${encodeURIComponent(lastEventId)}` : '';
@@ -142,17 +273,13 @@ export class SignalingClient extends EventTarget {
       handler(e.data ? JSON.parse(e.data) : {}, e.lastEventId);
     });
 
-    on('connected', (data) => this.#onConnected(data));
-    on('ping', () => {});
-    on('add-peer', (data) => this.#emit('add-peer', data));
-    on('remove-peer', (data) => this.#emit('remove-peer', data));
-    on('resync', (data) => this.#emit('resync', data));
-    on('replaced', () => {
-      // Another stream with our identity took over: stop, or the two would fight.
+    const stop = () => {
       source.close();
       this.#source = null;
-      this.#status('replaced');
-    });
+    };
+    for (const name of ['connected', 'ping', 'add-peer', 'remove-peer', 'resync', 'replaced', ...this.#customEvents]) {
+      on(name, (data, lastEventId) => this.#onServerEvent(name, data, lastEventId, stop));
+    }
     on('reconnect', ({ after_ms: afterMs = 0 }, lastEventId) => {
       // The node is draining, or the stream is over a limit (docs/LIMITS.md): the server closes
       // this stream next, with an SSE retry of afterMs, and the browser's own retry reconnects
@@ -166,10 +293,6 @@ export class SignalingClient extends EventTarget {
         if (!dropped && this.#source === source && source.readyState === EventSource.OPEN) this.#openStream(lastEventId);
       }, afterMs + 2000);
     });
-    for (const name of this.#customEvents) {
-      on(name, ({ peer, data }) => this.#emit('message', { event: name, peer, data }));
-    }
-
     source.onopen = () => { this.#retryMs = RETRY_MIN_MS; };
     source.onerror = () => {
       if (source !== this.#source || this.#closed) return;
@@ -235,6 +358,41 @@ export class SignalingClient extends EventTarget {
   async #refreshToken() {
     const { token } = await this.#post('/access/refresh', {});
     this.#setToken(token);
+  }
+
+  // --- requests -------------------------------------------------------------
+
+  /**
+   * A request of the protocol: a message on the socket while it is open (answered by its ack),
+   * otherwise the POST it stands for; either way the same answer, or the same HttpError.
+   */
+  #ask(op, fields, path, data) {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return this.#post(path, data);
+    const ack = ++this.#acks;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(ack, { resolve, reject });
+      socket.send(JSON.stringify({ ack, op, ...fields, ...(op === 'relay' || op === 'broadcast' ? { data } : {}) }));
+    });
+  }
+
+  #answered({ ack, status, retryAfter, body }) {
+    const pending = this.#pending.get(ack);
+    if (!pending) return;
+    this.#pending.delete(ack);
+    if (status === 200) {
+      pending.resolve(body);
+      return;
+    }
+    const error = new HttpError(status, body);
+    if (retryAfter > 0) error.retryAfterMs = retryAfter * 1000;
+    pending.reject(error);
+  }
+
+  /** The socket closed with requests unanswered: they may or may not have been served. */
+  #failPending() {
+    for (const { reject } of this.#pending.values()) reject(new HttpError(0, { error: 'disconnected', message: 'the socket closed' }));
+    this.#pending.clear();
   }
 
   // --- http ----------------------------------------------------------------

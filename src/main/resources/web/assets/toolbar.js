@@ -2,7 +2,12 @@
 
 import { PALETTE, SWATCH_COLUMNS, stepColor } from './palette.js';
 
-const TOOL_KEYS = { p: 'pencil', r: 'rect', o: 'ellipse', t: 'text', e: 'eraser' };
+const TOOL_KEYS = {
+  v: 'select', p: 'pencil', r: 'rect', o: 'ellipse', i: 'line', a: 'arrow', t: 'text', e: 'eraser', h: 'hand', l: 'laser',
+};
+// The arrow keys move a selection this many canvas pixels (with Shift: the bigger step).
+const NUDGE_PX = 10;
+const NUDGE_SHIFT_PX = 100;
 
 /** The current tool, colour and width; the board view reads it for every gesture. */
 export class Tools extends EventTarget {
@@ -22,7 +27,9 @@ export class Tools extends EventTarget {
  * Wires the toolbar's controls to the tools and to the app's commands.
  * @param {HTMLElement} toolbar
  * @param {Tools} tools
- * @param {object} commands {undo(), redo(), clear(), exportPng()}
+ * @param {object} commands {undo(), redo(), clear(), exportPng(), exportSvg(), exportJson(), importFile(file), zoomIn(), zoomOut(), zoomReset(), zoomToFit(),
+ *   hasSelection(), moveSelection(dx, dy), deleteSelection(), duplicate(), selectAll(), deselect(),
+ *   copy(clipboardData, cut) -> handled, paste(clipboardData) -> handled}
  */
 export function setUpToolbar(toolbar, tools, commands) {
   const swatch = toolbar.querySelector('#swatch');
@@ -61,6 +68,32 @@ export function setUpToolbar(toolbar, tools, commands) {
   on('redo', commands.redo);
   on('clear', commands.clear);
   on('export', commands.exportPng);
+  on('export-svg', commands.exportSvg);
+  on('export-json', commands.exportJson);
+  // Import: the file picker, or a .json file dropped on the board.
+  const picker = toolbar.querySelector('#import-file');
+  on('import-json', () => picker.click());
+  picker.addEventListener('change', () => {
+    if (picker.files[0]) commands.importFile(picker.files[0]);
+    picker.value = ''; // the same file may be picked again
+  });
+  const stage = document.querySelector('#stage');
+  const boardFile = (e) => [...(e.dataTransfer?.items ?? [])].some((item) => item.kind === 'file');
+  stage.addEventListener('dragover', (e) => {
+    if (!boardFile(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  stage.addEventListener('drop', (e) => {
+    if (!boardFile(e)) return;
+    e.preventDefault(); // a dropped file is ours, not one for the browser to open instead of the board
+    const files = [...e.dataTransfer.files];
+    commands.importFile(files.find((f) => f.name.endsWith('.json') || f.type === 'application/json') ?? files[0]);
+  });
+  on('zoom-in', commands.zoomIn);
+  on('zoom-out', commands.zoomOut);
+  on('zoom-reset', commands.zoomReset);
+  on('zoom-fit', commands.zoomToFit);
 
   const show = () => {
     for (const button of toolbar.querySelectorAll('[data-tool]')) {
@@ -77,21 +110,53 @@ export function setUpToolbar(toolbar, tools, commands) {
   show();
 
   document.addEventListener('keydown', (e) => onKey(e, tools, commands));
+  // Copy, cut and paste through the system clipboard, unless typing somewhere.
+  const clipboard = (handler) => (e) => {
+    if (isTyping(e.target) || !e.clipboardData) return;
+    if (handler(e)) e.preventDefault();
+  };
+  document.addEventListener('copy', clipboard((e) => commands.copy(e.clipboardData, false)));
+  document.addEventListener('cut', clipboard((e) => commands.copy(e.clipboardData, true)));
+  document.addEventListener('paste', clipboard((e) => commands.paste(e.clipboardData)));
 }
 
+const isTyping = (target) => target instanceof HTMLInputElement && target.type === 'text';
+
 function onKey(e, tools, commands) {
-  const target = e.target;
-  if (target instanceof HTMLInputElement && target.type === 'text') return;
+  // Keys typed into a field are the field's; in an open dialog (the shortcuts panel), the dialog's
+  // (Escape closes it, which preventDefault here would stop).
+  if (isTyping(e.target) || document.querySelector('dialog[open]')) return;
   const mod = e.ctrlKey || e.metaKey;
   const steps = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -SWATCH_COLUMNS, ArrowDown: SWATCH_COLUMNS }[e.key];
-  if (steps) {
+  const nudge = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
+  if (nudge && !mod && commands.hasSelection()) {
+    // With a selection the arrows move it; otherwise they pick the colour.
+    const step = e.shiftKey ? NUDGE_SHIFT_PX : NUDGE_PX;
+    commands.moveSelection(nudge[0] * step, nudge[1] * step);
+  } else if (steps) {
     tools.set({ colorIndex: stepColor(tools.colorIndex, steps) });
   } else if (mod && e.key.toLowerCase() === 'z') {
     if (e.shiftKey) commands.redo(); else commands.undo();
   } else if (mod && e.key.toLowerCase() === 'y') {
     commands.redo();
   } else if (!mod && (e.key === 'Backspace' || e.key === 'Delete')) {
-    commands.clear();
+    // The selection if there is one, else the whole board.
+    if (commands.hasSelection()) commands.deleteSelection(); else commands.clear();
+  } else if (mod && e.key.toLowerCase() === 'd') {
+    commands.duplicate();
+  } else if (mod && e.key.toLowerCase() === 'a') {
+    tools.set({ tool: 'select' });
+    commands.selectAll();
+  } else if (!mod && e.key === 'Escape') {
+    commands.deselect();
+  } else if (!mod && (e.key === '+' || e.key === '=')) {
+    commands.zoomIn();
+  } else if (!mod && (e.key === '-' || e.key === '_')) {
+    commands.zoomOut();
+  } else if (!mod && e.key === '0') {
+    commands.zoomReset();
+  } else if (!mod && e.key === '!' && e.code === 'Digit1') {
+    commands.zoomToFit();
   } else if (!mod && !e.altKey && TOOL_KEYS[e.key]) {
     tools.set({ tool: TOOL_KEYS[e.key] });
   } else {

@@ -9,6 +9,8 @@ import dev.drawbridge.store.Boards;
 import dev.drawbridge.store.redis.RedisBoards;
 import dev.drawbridge.store.sqlite.SqliteBoards;
 import dev.drawbridge.bus.redis.RedisSettings;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -27,14 +29,22 @@ record Backend(Bus bus, Rooms rooms, Boards boards, Supplier<Future<Void>> readi
                Consumer<Runnable> onMembershipLost) {
     private static final Logger log = LoggerFactory.getLogger(Backend.class);
 
-    static Future<Backend> connect(Vertx vertx, Config config, String nodeId) {
+    /** Connects the node's shared parts; their own metrics (Redis probes) go to {@code metrics}. */
+    static Future<Backend> connect(Vertx vertx, Config config, String nodeId, MeterRegistry metrics) {
         if (config.redisUrl().isPresent()) {
             String url = config.redisUrl().get();
             log.info("REDIS_URL is set: node {} routes through Redis at {}, boards in Redis too", nodeId, redacted(url));
-            RedisSettings settings = RedisSettings.defaults().withResumeGrace(config.resumeGrace()).withHistory(config.history());
-            return RedisBackend.connect(vertx, url, nodeId, settings).map(redis -> new Backend(
-                    redis.bus(), redis.rooms(), new RedisBoards(redis.commands(), limits(config)), redis::ping,
-                    redis::close, redis::onLeaseLost));
+            RedisSettings settings = RedisSettings.defaults().withResumeGrace(config.resumeGrace()).withHistory(config.history())
+                    .withTopologyCheck(config.redisTopologyCheck())
+                    .withProbeInterval(config.redisProbeInterval())
+                    .withTrustedCa(config.redisCaFile().map(java.nio.file.Path::of).orElse(null));
+            return RedisBackend.connect(vertx, url, nodeId, settings).map(redis -> {
+                FunctionCounter.builder("drawbridge.redis.probe.failures", redis, RedisBackend::probeFailures)
+                        .description("probes of a Redis subscriber connection missed, each of which reconnected it")
+                        .register(metrics);
+                return new Backend(redis.bus(), redis.rooms(), new RedisBoards(redis.commands(), limits(config)),
+                        redis::ping, redis::close, redis::onLeaseLost);
+            });
         }
         log.info("no REDIS_URL: running alone on the in-process bus, boards in {}", config.dataDir().toAbsolutePath());
         LocalBus bus = new LocalBus(config.history());

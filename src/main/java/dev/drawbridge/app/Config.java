@@ -49,7 +49,13 @@ public record Config(
         // hardening (issue 11): connection timeouts and refusal near the open-file limit
         Hardening.Settings hardening,
         // edge: headers, CORS, token strictness, metrics access, TURN credentials (EdgeConfig)
-        EdgeConfig edge) {
+        EdgeConfig edge,
+        // Redis Cluster (issue 14): how often the slots' owners are read without a sign of change,
+        // and the authority that signed Redis' certificate for rediss:// (empty: the JVM's)
+        Duration redisTopologyCheck,
+        Optional<String> redisCaFile,
+        // how often each subscriber connection to Redis probes itself (zero: never)
+        Duration redisProbeInterval) {
 
     /** One setting: its flag, its variable, its default as text, and what it means. */
     public record Setting(String flag, String env, String fallback, String help) {}
@@ -124,7 +130,14 @@ public record Config(
             new Setting("turn-secret", "TURN_SECRET", "", "that TURN server's static-auth-secret"),
             new Setting("turn-ttl", "TURN_TTL", "3600s", "how long the TURN credentials of one /config answer are valid"),
             new Setting("ice-transport-policy", "ICE_TRANSPORT_POLICY", "all",
-                    "all, or relay: browsers connect through TURN only and never show each other their addresses"));
+                    "all, or relay: browsers connect through TURN only and never show each other their addresses"),
+            // Redis Cluster (issue 14)
+            new Setting("redis-topology-check", "REDIS_TOPOLOGY_CHECK", "30s",
+                    "on a Redis Cluster, how often a node reads the slots' owners even when nothing signalled a change"),
+            new Setting("redis-ca-file", "REDIS_CA_FILE", "",
+                    "for rediss://: PEM file of the authority that signed Redis' certificate (unset: the JVM's authorities)"),
+            new Setting("redis-probe-interval", "REDIS_PROBE_INTERVAL", "2s",
+                    "how often each Redis subscriber connection publishes a probe to itself and expects it back (0: never)"));
 
     /** The values {@code --transport} takes. */
     public static final List<String> TRANSPORTS = List.of("auto", "epoll", "nio");
@@ -198,7 +211,10 @@ public record Config(
                 limits(values),
                 new Hardening.Settings(duration(values, "header-timeout"), duration(values, "body-timeout"),
                         duration(values, "idle-timeout"), number(values, "fd-reserve", 2, 1_000_000)),
-                EdgeConfig.parse(values));
+                EdgeConfig.parse(values),
+                duration(values, "redis-topology-check"),
+                optional(values.get("redis-ca-file")),
+                values.get("redis-probe-interval").strip().equals("0") ? Duration.ZERO : duration(values, "redis-probe-interval"));
     }
 
     /** The history bounds; its age must cover the grace, or a stream resumed in time could find its gap aged out. */
@@ -236,7 +252,8 @@ public record Config(
         return new Config(host, port, tokenSecret, tokenLifetime, refreshGrace, redisUrl, nodeId, maxRoomSize,
                 maxBodyBytes, pingInterval, streamBufferBytes, iceServers, eventLoops, transport,
                 dataDir, boardMaxBytes, boardMaxRecord, boardRetention, resumeGrace, history,
-                drainSpread, drainBatch, drainTimeout, limits, hardening, edge);
+                drainSpread, drainBatch, drainTimeout, limits, hardening, edge, redisTopologyCheck, redisCaFile,
+                redisProbeInterval);
     }
 
     /** A record cannot be larger than the board that holds it. */

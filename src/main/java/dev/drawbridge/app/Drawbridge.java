@@ -98,7 +98,7 @@ public final class Drawbridge {
         new JvmThreadMetrics().bindTo(metrics);
         new ProcessorMetrics().bindTo(metrics);
 
-        Future<Drawbridge> running = Backend.connect(vertx, config, nodeId)
+        Future<Drawbridge> running = Backend.connect(vertx, config, nodeId, metrics)
                 .compose(backend -> {
                     Signaling signaling = new Signaling(backend.bus(), backend.rooms(), vertx, config.maxRoomSize(),
                             config.resumeGrace(), metrics);
@@ -115,7 +115,7 @@ public final class Drawbridge {
                     Hardening hardening = new Hardening(vertx, config.hardening(), metrics);
                     List<HttpServer> servers = new CopyOnWriteArrayList<>();
                     return vertx.deployVerticle(
-                                    () -> new HttpVerticle(api.guard(admission.guard(api.router())), hardening,
+                                    () -> new HttpVerticle(api.guard(admission.guard(api.router())), hardening, api,
                                             config.host(), listenPort, actualPort, servers),
                                     new DeploymentOptions().setInstances(loops))
                             .map(id -> new Drawbridge(vertx, backend, signaling, actualPort.get(), config, admission,
@@ -269,15 +269,17 @@ public final class Drawbridge {
     private static final class HttpVerticle extends io.vertx.core.VerticleBase {
         private final Handler<HttpServerRequest> handler;
         private final Hardening hardening;
+        private final Api api;
         private final String host;
         private final int port;
         private final AtomicInteger actualPort;
         private final List<HttpServer> servers;
 
-        HttpVerticle(Handler<HttpServerRequest> handler, Hardening hardening, String host, int port,
+        HttpVerticle(Handler<HttpServerRequest> handler, Hardening hardening, Api api, String host, int port,
                      AtomicInteger actualPort, List<HttpServer> servers) {
             this.handler = handler;
             this.hardening = hardening;
+            this.api = api;
             this.host = host;
             this.port = port;
             this.actualPort = actualPort;
@@ -286,8 +288,8 @@ public final class Drawbridge {
 
         @Override
         public Future<?> start() {
-            HttpServerOptions options = hardening.options(new HttpServerOptions().setHost(host).setPort(port)
-                    .setTcpNoDelay(true).setCompressionSupported(false).setIdleTimeout(0));
+            HttpServerOptions options = api.webSocketOptions(hardening.options(new HttpServerOptions().setHost(host)
+                    .setPort(port).setTcpNoDelay(true).setCompressionSupported(false).setIdleTimeout(0)));
             return hardening.install(vertx.createHttpServer(options), handler).listen()
                     .onSuccess(server -> {
                         actualPort.set(server.actualPort());

@@ -3,6 +3,7 @@ package dev.drawbridge.bus;
 import io.vertx.core.Future;
 
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -41,6 +42,17 @@ public interface Bus {
 
     /** Numbers the message in the peer's history, keeps it, and sends it to the peer's subscription, wherever it is. */
     Future<Void> deliver(String peerId, Message message);
+
+    /**
+     * {@link #deliver}, but only if the peer is a member of one of {@code roomIds}, decided in the
+     * same step as the delivery: answers false, and nothing was numbered, kept or sent, when it is
+     * not, or when the bus cannot tell without asking elsewhere (with Redis: the peer's entry for
+     * the room is a join or leave at work). For relays authorized from the sender's side alone
+     * ({@link Rooms#knownRooms}); a bus that keeps no memberships does not offer it.
+     */
+    default Future<Boolean> deliverIfMember(String peerId, Set<String> roomIds, Message message) {
+        return Future.failedFuture(new UnsupportedOperationException("this bus keeps no memberships"));
+    }
 
     /**
      * Routes the peer's deliveries to {@code handler} until the subscription is closed. A node holds

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -62,6 +63,25 @@ public interface Rooms {
 
     /** Whether the two peers are members of at least one common room. */
     Future<Boolean> shareRoom(String peerId, String otherPeerId);
+
+    /**
+     * The rooms this node knows, without asking anyone, that the peer is a member of: with Redis,
+     * for a peer whose stream this node holds, from the changes of its memberships that its own
+     * channel carries, as of the last one received (a change made through another node arrives
+     * about one trip from Redis after it was made). Empty when this node does not know (the
+     * default): the caller asks {@link #shareRoom}. What it answers is meant for
+     * {@link Bus#deliverIfMember}, which checks the target's side in the delivery's own step.
+     */
+    default Set<String> knownRooms(String peerId) {
+        return Set.of();
+    }
+
+    /**
+     * The other members of the room, read from the room itself in one step, when {@code peerId} is
+     * one of them; empty when it is not (or the room does not exist). A member that joins or leaves
+     * while the answer travels may be in it or not, as with {@link #shareRoom}.
+     */
+    Future<Optional<List<Peer>>> othersIn(String roomId, String peerId);
 
     /** Listens for peers removed on behalf of a node that died. */
     void onEvicted(Consumer<Eviction> listener);

@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Which requests the node takes, as it stops. Serving: every one. Draining: no new event stream
- * ({@code GET /connect} answers {@code 503 draining} with {@code Retry-After}, which a load balancer
+ * ({@code GET /connect} and {@code GET /ws} answer {@code 503 draining} with {@code Retry-After}, which a load balancer
  * takes as "try the next node") and not ready ({@code GET /readyz} answers the same), but every other
  * request is served. Closing: every request answers {@code 503 draining} with {@code Retry-After},
  * so that a load balancer without health checks of its own (nginx's open-source edition) marks the
@@ -57,7 +57,8 @@ public final class Admission {
                     return;
                 }
                 if (request.method() == HttpMethod.GET
-                        && ("/connect".equals(request.path()) || "/readyz".equals(request.path()))) {
+                        && ("/connect".equals(request.path()) || "/ws".equals(request.path())
+                        || "/readyz".equals(request.path()))) {
                     refuse(request, STREAM_REFUSED);
                     return;
                 }

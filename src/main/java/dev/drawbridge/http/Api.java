@@ -6,7 +6,6 @@ import dev.drawbridge.bus.BusUnavailableException;
 import dev.drawbridge.bus.EventId;
 import dev.drawbridge.bus.Peer;
 import dev.drawbridge.signal.Identifiers;
-import dev.drawbridge.signal.JoinResult;
 import dev.drawbridge.signal.Signaling;
 import dev.drawbridge.store.Boards;
 import dev.drawbridge.store.StoreUnavailableException;
@@ -16,6 +15,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -59,6 +59,7 @@ public final class Api {
     private final Supplier<Future<Void>> readiness;
     private final StreamMetrics streamMetrics;
     private final Limits limits;
+    private final WebSockets webSockets;
     private static final Buffer SERVICE_WORKER = resource("web/sw.js");
     private final Buffer page;
 
@@ -74,6 +75,18 @@ public final class Api {
         this.streamMetrics = new StreamMetrics(metrics);
         this.page = page;
         this.limits = limits;
+        this.webSockets = new WebSockets(vertx, signaling, tokens, limits, streamMetrics, settings, serverErrors);
+    }
+
+    /**
+     * The WebSocket settings of the node's HTTP servers: messages up to a body at its largest and
+     * its envelope, in one frame or several, and no compression (a deflater per socket would cost
+     * more memory than the socket itself, for signaling messages of a few hundred bytes).
+     */
+    public HttpServerOptions webSocketOptions(HttpServerOptions options) {
+        int max = WebSockets.maxMessageBytes(settings.maxBodyBytes());
+        return options.setMaxWebSocketFrameSize(max).setMaxWebSocketMessageSize(max)
+                .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false);
     }
 
     /** {@code next} (the node's whole request handling) behind the edge's headers and CORS. */
@@ -90,6 +103,7 @@ public final class Api {
         router.post("/access").handler(body).handler(limits.tokens()).handler(this::access);
         router.post("/access/refresh").handler(limits.tokens()).handler(this::refresh);
         router.get("/connect").handler(new Authentication(tokens, true)).handler(this::connect);
+        webSockets.mount(router); // GET /ws, before /:roomId
         router.post("/relay/:peerId/:event").handler(body).handler(auth).handler(limits.relays()).handler(this::relay);
 
         router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "alive")));
@@ -113,6 +127,7 @@ public final class Api {
         router.get("/:roomId").handler(this::page);
         router.post("/:roomId/join").handler(body).handler(auth).handler(limits.joins()).handler(this::join);
         router.post("/:roomId/leave").handler(body).handler(auth).handler(this::leave);
+        router.post("/:roomId/broadcast/:event").handler(body).handler(auth).handler(limits.relays()).handler(this::broadcast);
 
         router.route().failureHandler(this::failed);
         router.errorHandler(404, ctx -> ApiError.send(ctx, 404, "not_found", "no such route"));
@@ -173,82 +188,66 @@ public final class Api {
             return; // over a limit: answered with the stream answer (docs/LIMITS.md)
         }
         Peer peer = Authentication.peer(ctx);
-        // What EventSource sends by itself when it reconnects; the query serves clients that
-        // cannot set headers. An id this server did not write resumes nothing it can replay: the
-        // stream then starts with resync.
-        String lastEventId = ctx.request().getHeader("Last-Event-ID");
-        if (lastEventId == null) {
-            lastEventId = ctx.request().getParam("lastEventId");
-        }
-        Optional<EventId> after = lastEventId == null || lastEventId.isBlank() ? Optional.empty()
-                : Optional.of(EventId.parse(lastEventId.strip()).orElse(UNKNOWN_ID));
+        Optional<EventId> after = resumeFrom(ctx.request());
         SseStream stream = new SseStream(vertx, ctx.response(), ctx.request().connection(), streamMetrics, peer.id());
         stream.onClose(release);
         stream.start(settings.pingMillis(), settings.streamBufferBytes());
         signaling.open(peer, stream, after);
     }
 
+    /**
+     * Where a stream resumes: {@code Last-Event-ID}, which EventSource sends by itself when it
+     * reconnects, or {@code ?lastEventId=} for clients that cannot set headers (a WebSocket). An id
+     * this server did not write resumes nothing it can replay: the stream then starts with resync.
+     */
+    static Optional<EventId> resumeFrom(HttpServerRequest request) {
+        String lastEventId = request.getHeader("Last-Event-ID");
+        if (lastEventId == null) {
+            lastEventId = request.getParam("lastEventId");
+        }
+        return lastEventId == null || lastEventId.isBlank() ? Optional.empty()
+                : Optional.of(EventId.parse(lastEventId.strip()).orElse(UNKNOWN_ID));
+    }
+
     /** POST /:roomId/join */
     private void join(RoutingContext ctx) {
         String roomId = roomId(ctx);
-        signaling.join(Authentication.peer(ctx), roomId).onComplete(done -> {
-            if (done.failed()) {
-                ctx.fail(done.cause());
-                return;
-            }
-            switch (done.result()) {
-                case JoinResult.Joined joined -> {
-                    JsonArray peers = new JsonArray();
-                    joined.others().forEach(p -> peers.add(new JsonObject().put("id", p.id()).put("username", p.username())));
-                    json(ctx, 200, new JsonObject().put("roomId", roomId).put("peers", peers));
-                }
-                case JoinResult.AlreadyMember already ->
-                        json(ctx, 200, new JsonObject().put("roomId", roomId).put("alreadyMember", true));
-                case JoinResult.RoomFull full -> ApiError.send(ctx, 409, "room_full",
-                        "room " + roomId + " already holds " + full.maxSize() + " peers");
-                case JoinResult.NotConnected notConnected -> ApiError.send(ctx, 409, "not_connected",
-                        "open the event stream (GET /connect) before joining");
-            }
-        });
+        signaling.join(Authentication.peer(ctx), roomId).onComplete(done -> answer(ctx, done, result -> Answer.joined(roomId, result)));
     }
 
     /** POST /:roomId/leave */
     private void leave(RoutingContext ctx) {
         String roomId = roomId(ctx);
-        signaling.leave(Authentication.peer(ctx), roomId).onComplete(done -> {
-            if (done.failed()) {
-                ctx.fail(done.cause());
-            } else {
-                json(ctx, 200, new JsonObject().put("roomId", roomId).put("left", done.result()));
-            }
-        });
+        signaling.leave(Authentication.peer(ctx), roomId).onComplete(done -> answer(ctx, done, left -> Answer.left(roomId, left)));
     }
 
     /** POST /relay/:peerId/:event */
     private void relay(RoutingContext ctx) {
         String target = ctx.pathParam("peerId");
-        String event = ctx.pathParam("event");
-        if (!Identifiers.isPeerId(target)) {
-            throw new ApiError(400, "invalid_peer_id", "a peer id is the UUID of its token");
-        }
-        if (!Identifiers.isRelayEvent(event)) {
-            throw new ApiError(400, "invalid_event",
-                    "an event name matches [a-z0-9][a-z0-9-]{0,31} and is not one the server sends");
-        }
+        Answer.checkPeerId(target);
         String body = ctx.body().asString();
-        if (body == null || !JsonText.isValid(body)) {
-            throw new ApiError(400, "invalid_json", "the body must be one JSON value");
+        Answer.checkEvent(ctx.pathParam("event"), body);
+        signaling.relay(Authentication.peer(ctx), target, ctx.pathParam("event"), body)
+                .onComplete(done -> answer(ctx, done, Answer::relayed));
+    }
+
+    /** POST /:roomId/broadcast/:event */
+    private void broadcast(RoutingContext ctx) {
+        String roomId = roomId(ctx);
+        String body = ctx.body().asString();
+        Answer.checkEvent(ctx.pathParam("event"), body);
+        signaling.broadcast(Authentication.peer(ctx), roomId, ctx.pathParam("event"), body)
+                .onComplete(done -> answer(ctx, done, Answer::broadcast));
+    }
+
+    /** The domain's result as its answer, or its failure to the failure handler. */
+    private static <T> void answer(RoutingContext ctx, io.vertx.core.AsyncResult<T> done,
+                                   java.util.function.Function<T, Answer> answer) {
+        if (done.failed()) {
+            ctx.fail(done.cause());
+        } else {
+            answer.apply(done.result()).send(ctx);
         }
-        signaling.relay(Authentication.peer(ctx), target, event, body).onComplete(done -> {
-            if (done.failed()) {
-                ctx.fail(done.cause());
-                return;
-            }
-            switch (done.result()) {
-                case ACCEPTED -> json(ctx, 200, new JsonObject().put("ok", true));
-                case UNKNOWN_PEER -> ApiError.send(ctx, 404, "unknown_peer", "no such peer in your rooms");
-            }
-        });
     }
 
     /** GET /:roomId: the drawing app. */
@@ -274,12 +273,8 @@ public final class Api {
         Throwable failure = ctx.failure();
         if (failure instanceof ApiError error) {
             error.send(ctx);
-        } else if (failure instanceof BusUnavailableException) {
-            ctx.response().putHeader("Retry-After", "1");
-            ApiError.send(ctx, 503, "unavailable", "the service cannot reach its message bus; retry shortly");
-        } else if (failure instanceof StoreUnavailableException) {
-            ctx.response().putHeader("Retry-After", "1");
-            ApiError.send(ctx, 503, "unavailable", "the service cannot reach its board storage; retry shortly");
+        } else if (failure instanceof BusUnavailableException || failure instanceof StoreUnavailableException) {
+            Answer.ofFailure(failure).send(ctx);
         } else if (failure instanceof HttpClosedException) {
             // The client went away mid-request (or a drain's deadline cut it): no one to answer.
             log.debug("{} {}: the connection closed before the request was read", ctx.request().method(),
@@ -300,9 +295,7 @@ public final class Api {
 
     static String roomId(RoutingContext ctx) {
         String roomId = ctx.pathParam("roomId");
-        if (!Identifiers.isRoomId(roomId)) {
-            throw new ApiError(400, "invalid_room_id", "a room id matches [A-Za-z0-9_-]{1,64}");
-        }
+        Answer.checkRoomId(roomId);
         return roomId;
     }
 

@@ -124,15 +124,36 @@ public final class Limits {
 
     /** Takes a token, or answers {@code 429} and returns false. */
     private boolean allowed(RoutingContext ctx, Bucket bucket, Limit limit) {
-        if (bucket.tryConsume(1)) {
+        Answer refused = take(bucket, limit);
+        if (refused == null) {
             return true;
+        }
+        refused.send(ctx);
+        return false;
+    }
+
+    /**
+     * For a transport without a request per message (the WebSocket): takes a token of the peer's
+     * relay bucket (the same bucket its POSTs take from), or answers the {@code 429} refusal.
+     * Null when allowed.
+     */
+    Answer takeRelay(String peerId) {
+        return relays == null ? null : take(relays.of(peerId), Limit.RELAY);
+    }
+
+    /** {@link #takeRelay}, for joins. */
+    Answer takeJoin(String peerId) {
+        return joins == null ? null : take(joins.of(peerId), Limit.JOIN);
+    }
+
+    private Answer take(Bucket bucket, Limit limit) {
+        if (bucket.tryConsume(1)) {
+            return null;
         }
         long waitNanos = bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill();
         long seconds = retryAfterSeconds(waitNanos);
         limited.get(limit).increment();
-        ctx.response().putHeader("Retry-After", Long.toString(seconds));
-        ApiError.send(ctx, 429, "rate_limited", limit.message + "; retry after " + seconds + " s");
-        return false;
+        return Answer.rateLimited(limit.message + "; retry after " + seconds + " s", seconds);
     }
 
     static long retryAfterSeconds(long waitNanos) {
@@ -146,29 +167,41 @@ public final class Limits {
      * answer. The caps are exact across event loops: a count goes up, and back down if over.
      */
     Runnable admitStream(RoutingContext ctx) {
+        return admitStream(ctx, Limits::eventStreamAnswer);
+    }
+
+    /** How a transport tells a client that its stream was refused, to come back after a delay. */
+    @FunctionalInterface
+    interface StreamRefusal {
+        /** @param reconnect the data of the {@code reconnect} event to send, JSON */
+        void refuse(RoutingContext ctx, long afterMillis, String reconnect);
+    }
+
+    /** {@link #admitStream(RoutingContext)}, refusing with the transport's own answer. */
+    Runnable admitStream(RoutingContext ctx, StreamRefusal refusal) {
         String address = addresses.of(ctx.request());
         int max = settings.maxStreams();
         if (max > 0 && openStreams.incrementAndGet() > max) {
             openStreams.decrementAndGet();
-            refuseStream(ctx, Limit.NODE_STREAMS, capRetryMillis());
+            refuseStream(ctx, refusal, Limit.NODE_STREAMS, capRetryMillis());
             return null;
         }
         Runnable releaseNode = max > 0 ? openStreams::decrementAndGet : () -> {};
         int perAddress = settings.maxAddressStreams();
         if (perAddress > 0 && !holdAddress(address, perAddress)) {
             releaseNode.run();
-            refuseStream(ctx, Limit.ADDRESS_STREAMS, capRetryMillis());
+            refuseStream(ctx, refusal, Limit.ADDRESS_STREAMS, capRetryMillis());
             return null;
         }
         Runnable release = perAddress > 0 ? () -> {
             releaseNode.run();
             openByAddress.computeIfPresent(address, (key, count) -> count <= 1 ? null : count - 1);
         } : releaseNode;
-        if (streams != null && !streamAllowed(ctx, streams.of(address), Limit.STREAM)) {
+        if (streams != null && !streamAllowed(ctx, refusal, streams.of(address), Limit.STREAM)) {
             release.run();
             return null;
         }
-        if (nodeStreams != null && !streamAllowed(ctx, nodeStreams, Limit.NODE_STREAM_RATE)) {
+        if (nodeStreams != null && !streamAllowed(ctx, refusal, nodeStreams, Limit.NODE_STREAM_RATE)) {
             release.run();
             return null;
         }
@@ -185,12 +218,12 @@ public final class Limits {
         return held[0];
     }
 
-    private boolean streamAllowed(RoutingContext ctx, Bucket bucket, Limit limit) {
+    private boolean streamAllowed(RoutingContext ctx, StreamRefusal refusal, Bucket bucket, Limit limit) {
         if (bucket.tryConsume(1)) {
             return true;
         }
         long waitMillis = TimeUnit.NANOSECONDS.toMillis(bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill());
-        refuseStream(ctx, limit, jittered(Math.max(1_000, waitMillis)));
+        refuseStream(ctx, refusal, limit, jittered(Math.max(1_000, waitMillis)));
         return false;
     }
 
@@ -211,7 +244,7 @@ public final class Limits {
      * its first event: {@code reconnect} with an {@code error}, where an opened stream starts with
      * {@code connected}.
      */
-    private void refuseStream(RoutingContext ctx, Limit limit, long afterMillis) {
+    private void refuseStream(RoutingContext ctx, StreamRefusal refusal, Limit limit, long afterMillis) {
         limited.get(limit).increment();
         String event = new JsonObject()
                 .put("after_ms", afterMillis)
@@ -219,6 +252,10 @@ public final class Limits {
                 .put("limit", limit.tag)
                 .put("message", limit.message + "; reconnect after " + afterMillis + " ms")
                 .encode();
+        refusal.refuse(ctx, afterMillis, event);
+    }
+
+    private static void eventStreamAnswer(RoutingContext ctx, long afterMillis, String event) {
         HttpServerResponse response = ctx.response();
         response.setStatusCode(200)
                 .putHeader("Content-Type", "text/event-stream")

@@ -55,6 +55,21 @@ sealed interface ServerEvent {
     }
 
     /**
+     * The stream could not be opened because the node cannot reach its message bus right now:
+     * reconnect after {@code afterMillis} ({@code error: "unavailable"}, as a refused request's
+     * {@code 503} says). It comes instead of {@code connected}, and the stream ends.
+     */
+    record Unavailable(long afterMillis) implements ServerEvent {
+        @Override
+        public Message message() {
+            return new Message("reconnect", new JsonObject().put("after_ms", afterMillis)
+                    .put("error", "unavailable")
+                    .put("message", "the service cannot reach its message bus; reconnect after " + afterMillis + " ms")
+                    .encode());
+        }
+    }
+
+    /**
      * A client's event passed on to another peer. {@code body} is valid JSON; it is embedded as it
      * came, with line breaks (which JSON allows only as whitespace between tokens) turned to spaces
      * so that it stays one SSE data line.

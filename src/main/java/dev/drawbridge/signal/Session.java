@@ -10,6 +10,7 @@ import io.vertx.core.Promise;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One stream of a peer on this node, and what the node holds for the peer around it: the
@@ -48,11 +49,22 @@ final class Session {
     private long turn;
     private boolean ownTakeoverSeen;
     private long graceTimer = -1;
+    // Relays of this peer being authorized by asking the shared store (Signaling#relay).
+    private final AtomicInteger relaysAsked = new AtomicInteger();
 
     Session(Peer peer, String name, Stream stream) {
         this.peer = peer;
         this.name = name;
         this.stream = stream;
+    }
+
+    /** How many relays of this peer are being authorized by asking the shared store. */
+    int relaysAsked() {
+        return relaysAsked.get();
+    }
+
+    void relayAsking(int delta) {
+        relaysAsked.addAndGet(delta);
     }
 
     Peer peer() {

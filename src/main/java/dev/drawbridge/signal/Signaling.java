@@ -2,6 +2,7 @@ package dev.drawbridge.signal;
 
 import dev.drawbridge.bus.Attachment;
 import dev.drawbridge.bus.Bus;
+import dev.drawbridge.bus.BusUnavailableException;
 import dev.drawbridge.bus.EventId;
 import dev.drawbridge.bus.Message;
 import dev.drawbridge.bus.Peer;
@@ -22,6 +23,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 public final class Signaling {
     private static final Logger log = LoggerFactory.getLogger(Signaling.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** A stream that could not open for want of the bus is told to come back after this, plus up to as much again. */
+    private static final long UNAVAILABLE_RETRY_MILLIS = 1_000;
     static final int MAX_ENDINGS_AT_ONCE = 64;
 
     private final Bus bus;
@@ -136,6 +140,12 @@ public final class Signaling {
             if (done.failed() && !fresh.isGone()) {
                 log.warn("could not open a session for {}: {}", peer.id(), done.cause().toString());
                 fresh.openingFailed();
+                if (done.cause() instanceof BusUnavailableException) {
+                    // EventSource reconnects by itself once the stream ends; this says when, and why.
+                    long after = UNAVAILABLE_RETRY_MILLIS + RANDOM.nextLong(UNAVAILABLE_RETRY_MILLIS);
+                    stream.retry(after);
+                    stream.send(new ServerEvent.Unavailable(after).message());
+                }
                 stream.close();
             }
             if (fresh.streamEnded()) {
@@ -219,19 +229,80 @@ public final class Signaling {
     /**
      * Passes a client's event to a room-mate, with the sender named from its token. {@code body} must
      * already be valid JSON.
+     *
+     * <p>When this node holds the sender's stream and knows its rooms ({@link Rooms#knownRooms}),
+     * the relay is one delivery that checks the target's side in its own step
+     * ({@link Bus#deliverIfMember}); when that refuses, or nothing is known, the two sides are asked
+     * ({@link Rooms#shareRoom}) and the answer is as it always was. A sender's relays keep their
+     * order: while one of them is being asked about, the next ones are asked about too.
      */
     public Future<RelayResult> relay(Peer sender, String targetId, String event, String body) {
         long accepted = System.nanoTime();
-        return rooms.shareRoom(sender.id(), targetId).compose(shared -> {
-            if (!shared) {
-                relaysRefused.increment();
-                return Future.succeededFuture(RelayResult.UNKNOWN_PEER);
+        Message message = new ServerEvent.Relayed(event, sender, body).message().acceptedAt(accepted);
+        Session session = sessions.get(sender.id());
+        Set<String> known = session == null || session.relaysAsked() > 0 ? Set.of() : rooms.knownRooms(sender.id());
+        if (known.isEmpty()) {
+            return askedRelay(session, sender, targetId, message);
+        }
+        return bus.deliverIfMember(targetId, known, message).compose(delivered -> {
+            if (!delivered) {
+                return askedRelay(session, sender, targetId, message);
             }
-            return bus.deliver(targetId, new ServerEvent.Relayed(event, sender, body).message().acceptedAt(accepted))
-                    .map(delivered -> {
-                        relaysAccepted.increment();
-                        return RelayResult.ACCEPTED;
-                    });
+            relaysAccepted.increment();
+            return Future.succeededFuture(RelayResult.ACCEPTED);
+        });
+    }
+
+    /** A relay authorized by asking whether the two peers share a room; {@code session} is the sender's here, if any. */
+    private Future<RelayResult> askedRelay(Session session, Peer sender, String targetId, Message message) {
+        if (session != null) {
+            session.relayAsking(1);
+        }
+        return rooms.shareRoom(sender.id(), targetId).transform(shared -> {
+            Future<RelayResult> result;
+            if (shared.failed()) {
+                result = Future.failedFuture(shared.cause());
+            } else if (!shared.result()) {
+                relaysRefused.increment();
+                result = Future.succeededFuture(RelayResult.UNKNOWN_PEER);
+            } else {
+                result = bus.deliver(targetId, message).map(delivered -> {
+                    relaysAccepted.increment();
+                    return RelayResult.ACCEPTED;
+                });
+            }
+            // The delivery is on its way (sent on this thread's connection): a later relay of
+            // the sender, sent after it, arrives after it.
+            if (session != null) {
+                session.relayAsking(-1);
+            }
+            return result;
+        });
+    }
+
+    /**
+     * Passes a client's event to every other member of a room the sender is in, once each, with the
+     * sender named from its token; the sender itself gets nothing. The members are those of the
+     * room when it was read (see {@link Rooms#othersIn}). Per sender and target, broadcasts and
+     * relays arrive in the order they were accepted. {@code body} must already be valid JSON.
+     */
+    public Future<BroadcastResult> broadcast(Peer sender, String roomId, String event, String body) {
+        long accepted = System.nanoTime();
+        return rooms.othersIn(roomId, sender.id()).compose(others -> {
+            if (others.isEmpty()) {
+                relaysRefused.increment();
+                return Future.succeededFuture(new BroadcastResult.NotAMember());
+            }
+            List<Peer> targets = others.get();
+            Message message = new ServerEvent.Relayed(event, sender, body).message().acceptedAt(accepted);
+            List<Future<Void>> sent = new ArrayList<>(targets.size());
+            for (Peer target : targets) {
+                sent.add(bus.deliver(target.id(), message));
+            }
+            return Future.all(sent).map(delivered -> {
+                relaysAccepted.increment(targets.size());
+                return (BroadcastResult) new BroadcastResult.Sent(targets.size());
+            });
         });
     }
 

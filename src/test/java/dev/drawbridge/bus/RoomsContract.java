@@ -71,6 +71,25 @@ public abstract class RoomsContract {
     }
 
     @Test
+    void a_member_reads_the_other_members_of_its_room_and_a_non_member_reads_nothing() {
+        String room = roomId();
+        Peer ada = peer("ada");
+        Peer bob = peer("Zoë 🎨");
+        Peer cy = peer("cy");
+        get(here.join(room, ada, 16));
+        get(there.join(room, bob, 16));
+        get(here.join(room, cy, 16));
+        get(here.leave(room, cy.id()));
+
+        assertThat(get(there.othersIn(room, ada.id()))).hasValueSatisfying(others ->
+                assertThat(others).containsExactly(bob));
+        assertThat(get(here.othersIn(room, bob.id()))).hasValueSatisfying(others ->
+                assertThat(others).containsExactly(ada));
+        assertThat(get(here.othersIn(room, cy.id()))).isEmpty();
+        assertThat(get(there.othersIn(roomId(), ada.id()))).isEmpty();
+    }
+
+    @Test
     void joining_a_room_one_is_already_in_changes_nothing() {
         String room = roomId();
         Peer ada = peer("ada");

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -27,24 +28,34 @@ import static org.assertj.core.api.Assertions.assertThat;
  * node and its requests, and its room-mates, are on others.
  */
 class ClusterIT {
-    private static RedisServer redis;
+    private static AutoCloseable redis;
+    // The names of the connections of each Redis server the nodes use (one, or each primary).
+    private static Supplier<List<List<String>>> clientNames;
     private static final List<NodeProcess> nodes = new ArrayList<>();
     private static int rooms;
 
     @BeforeAll
     static void start() {
-        redis = RedisServer.start();
+        RedisServer server = RedisServer.start();
+        startNodes(server, server.url(), () -> List.of(server.clientNames()));
+    }
+
+    /** Three nodes on the Redis at {@code url}; {@code names} lists the connections of each of its servers. */
+    static void startNodes(AutoCloseable redisServers, String url, Supplier<List<List<String>>> names) {
+        redis = redisServers;
+        clientNames = names;
         for (int i = 1; i <= 3; i++) {
             // A thousand browsers here come from one address: the per-address limits
             // (docs/LIMITS.md, tested in AddressLimitsTest) are off, the rest at their defaults.
-            nodes.add(NodeProcess.start("cluster-node-" + i, "--redis-url", redis.url(), "--max-room-size", "4",
+            nodes.add(NodeProcess.start("cluster-node-" + i, "--redis-url", url, "--max-room-size", "4",
                     "--resume-grace", "500ms", "--max-address-streams", "0", "--stream-limit", "0", "--token-limit", "0"));
         }
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         nodes.forEach(NodeProcess::close);
+        nodes.clear();
         if (redis != null) {
             redis.close();
         }
@@ -166,7 +177,7 @@ class ClusterIT {
 
     @Test
     void aThousandBrowsersAddNoRedisConnections() {
-        List<String> before = redis.clientNames();
+        List<List<String>> before = clientNames.get();
         List<Integer> sessionsBefore = nodes.stream().map(ClusterIT::sessions).toList();
         List<Client> browsers = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
@@ -176,15 +187,21 @@ class ClusterIT {
         }
         browsers.forEach(browser -> browser.awaitEvent("connected"));
 
-        List<String> during = redis.clientNames();
+        List<List<String>> during = clientNames.get();
         browsers.forEach(Client::disconnect);
 
         Client.await("every node ends the sessions of the thousand").atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> nodes.stream().map(ClusterIT::sessions).toList().equals(sessionsBefore));
 
-        assertThat(during).containsExactlyInAnyOrderElementsOf(before);
+        for (int server = 0; server < during.size(); server++) {
+            assertThat(during.get(server)).containsExactlyInAnyOrderElementsOf(before.get(server));
+            assertFixedPairsPerLane(during.get(server));
+        }
+    }
+
+    /** On each Redis server: a command and a subscriber connection per event loop of each node, a fixed pair each. */
+    private static void assertFixedPairsPerLane(List<String> during) {
         for (NodeProcess node : nodes) {
-            // A command and a subscriber connection per event loop of the node: a fixed pair each.
             List<String> own = during.stream().filter(name -> name.startsWith("drawbridge:" + node.name() + ":")).toList();
             List<String> lanes = own.stream().filter(name -> name.contains(":cmd:"))
                     .map(name -> name.substring(name.lastIndexOf(':') + 1)).toList();

@@ -150,6 +150,8 @@ class DrainIT {
     }
 
     private void assertASecondSignalStopsAtOnce(String first, String second, int status) {
+        assertThat(ignoredHere(second)).as("SIG%s is ignored by this test's process, and so by the node it starts "
+                + "(a shell's background job ignores SIGINT): run the tests in the foreground", second).isFalse();
         NodeProcess node = start("drain-twice-" + second.toLowerCase(), "--drain-spread", "20s", "--drain-timeout", "30s", "--resume-grace", "60s");
         Client ada = Client.access(node.baseUrl(), "ada").connect();
 
@@ -161,6 +163,22 @@ class DrainIT {
         assertThat(node.awaitExit(Duration.ofSeconds(5))).isEqualTo(status);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled)).isLessThan(2000);
         Client.await("ada's stream is cut").until(ada::streamEnded);
+    }
+
+    /** Whether this process ignores the signal ({@code SigIgn} of /proc/self/status), which its children inherit. */
+    private static boolean ignoredHere(String signal) {
+        int number = switch (signal) {
+            case "INT" -> 2;
+            case "TERM" -> 15;
+            default -> throw new IllegalArgumentException(signal);
+        };
+        try {
+            String mask = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
+                    .filter(line -> line.startsWith("SigIgn:")).findFirst().orElseThrow().substring(7).trim();
+            return new java.math.BigInteger(mask, 16).testBit(number - 1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private NodeProcess start(String name, String... flags) {

@@ -4,9 +4,10 @@ import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.Nginx;
 import dev.drawbridge.testing.NodeProcess;
 import dev.drawbridge.testing.RedisServer;
+import dev.drawbridge.testing.RelayLedger;
 import dev.drawbridge.testing.ResumingClient;
 import dev.drawbridge.testing.SseEvent;
-import io.vertx.core.json.JsonObject;
+import dev.drawbridge.testing.TestNode;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -17,14 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,13 +45,7 @@ class RollingRestartIT {
     private final List<ResumingClient> peers = new ArrayList<>();
     private ScheduledExecutorService load;
 
-    /** Relays answered 200, per sender and target, in the order they were answered. */
-    private final Map<String, List<Integer>> accepted = new ConcurrentHashMap<>();
-    /** Relays as they arrived, per sender and target. */
-    private final Map<String, List<Integer>> delivered = new ConcurrentHashMap<>();
-    /** Relays that did not get 200: their status (-1: no answer), and whether they had Retry-After. */
-    private final List<String> failed = new CopyOnWriteArrayList<>();
-    private final AtomicInteger sent = new AtomicInteger();
+    private final RelayLedger relays = new RelayLedger();
     private final AtomicInteger removePeers = new AtomicInteger();
     private final AtomicInteger resyncs = new AtomicInteger();
 
@@ -96,7 +87,8 @@ class RollingRestartIT {
         Client.await("every peer knows its three room-mates").until(() -> peers.stream()
                 .allMatch(peer -> peer.events().stream().filter(e -> e.event().equals("add-peer")).count() == ROOM_SIZE - 1));
 
-        startLoad();
+        load = relays.start(peers, ROOM_SIZE, i -> nginx.baseUrl(),
+                new RelayLedger.Load(Duration.ofMillis(TICK_MILLIS), MOST_RELAYS_PER_PEER, MOST_LOAD_TIME), ok -> { });
         awaitSent(peers.size() * 10);
         long rollingNanos = System.nanoTime();
         List<Integer> exits = new ArrayList<>();
@@ -110,24 +102,29 @@ class RollingRestartIT {
             nodes.set(i, restarted);
             Client.await("the restarted node is ready").atMost(Duration.ofSeconds(15))
                     .until(() -> Client.send(restarted.baseUrl(), "GET", "/readyz", null, null).statusCode() == 200);
-            System.out.printf("node %d: exited %d ms after SIGTERM, ready again %d ms later%n", i,
-                    TimeUnit.NANOSECONDS.toMillis(exited - signalled), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exited));
+            long ready = System.nanoTime();
+            // nginx's passive checks put it back in rotation once fail_timeout has passed since its last
+            // failure; draining the next node before that would leave one node to serve all, and one
+            // refusal there ("no live upstreams": 502 for everyone). The deploy procedure waits for it too.
+            Client.await("nginx sends relays to the restarted node").atMost(Duration.ofSeconds(15))
+                    .until(() -> relaysServed(restarted) > 0);
+            System.out.printf("node %d: exited %d ms after SIGTERM, ready again %d ms later, in nginx's rotation %d ms after that%n",
+                    i, TimeUnit.NANOSECONDS.toMillis(exited - signalled), TimeUnit.NANOSECONDS.toMillis(ready - exited),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ready));
         }
         long rolledMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - rollingNanos);
-        awaitSent(sent.get() + peers.size() * 10);
+        awaitSent(relays.sent() + peers.size() * 10);
         load.shutdown();
         assertThat(load.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         try {
             Awaitility.await("every accepted relay is delivered").atMost(Duration.ofSeconds(25))
-                    .pollInterval(Duration.ofMillis(50)).until(() -> lost() == 0);
+                    .pollInterval(Duration.ofMillis(50)).until(() -> relays.lost() == 0);
         } catch (ConditionTimeoutException e) {
             // The counts below say what is missing.
         }
 
-        int acceptedCount = total(accepted);
-        int deliveredCount = total(delivered);
-        Map<String, Integer> failures = new TreeMap<>();
-        failed.forEach(f -> failures.merge(f, 1, Integer::sum));
+        int acceptedCount = relays.accepted();
+        Map<String, Integer> failures = relays.failures();
         List<ResumingClient.Refusal> refusals = peers.stream().flatMap(p -> p.refusals().stream()).toList();
         int streams = peers.stream().mapToInt(ResumingClient::streamsOpened).sum();
         System.out.printf("""
@@ -136,14 +133,15 @@ class RollingRestartIT {
                   failed relays by status: %s
                   remove-peer seen: %d; resync seen: %d
                   streams opened: %d by %d peers; streams refused: %s
-                """, rolledMillis, exits, sent.get(), acceptedCount, deliveredCount, lost(), duplicates(), outOfOrder(), failures,
+                """, rolledMillis, exits, relays.sent(), acceptedCount, relays.delivered(), relays.lost(), relays.duplicates(),
+                relays.outOfOrder(), failures,
                 removePeers.get(), resyncs.get(), streams, peers.size(), refusals);
 
         assertThat(exits).as("each node drains and exits 0").containsOnly(0);
         assertThat(acceptedCount).as("relays were answered 200 all along").isGreaterThan(peers.size() * 20);
-        assertThat(lost()).as("accepted relays not delivered").isZero();
-        assertThat(duplicates()).as("relays delivered twice").isZero();
-        assertThat(outOfOrder()).as("relays out of order per pair").isZero();
+        assertThat(relays.lost()).as("accepted relays not delivered").isZero();
+        assertThat(relays.duplicates()).as("relays delivered twice").isZero();
+        assertThat(relays.outOfOrder()).as("relays out of order per pair").isZero();
         assertThat(removePeers.get()).as("remove-peer events").isZero();
         assertThat(resyncs.get()).as("resync events").isZero();
         assertThat(failures.keySet()).as("failed relays answered 503 with Retry-After").allMatch(f -> f.startsWith("503 Retry-After "));
@@ -157,91 +155,25 @@ class RollingRestartIT {
                 "--max-room-size", Integer.toString(ROOM_SIZE), "--drain-spread", "2s", "--drain-timeout", "10s"};
     }
 
-    /** Each peer relays to its room-mates in turn, one relay every tick, the next once the last is answered. */
-    private void startLoad() {
-        load = Executors.newScheduledThreadPool(peers.size());
-        long until = System.nanoTime() + MOST_LOAD_TIME.toNanos();
-        for (int i = 0; i < peers.size(); i++) {
-            ResumingClient sender = peers.get(i);
-            int room = i / ROOM_SIZE;
-            List<ResumingClient> mates = IntStream.range(room * ROOM_SIZE, (room + 1) * ROOM_SIZE)
-                    .filter(j -> peers.get(j) != sender).mapToObj(peers::get).toList();
-            AtomicInteger count = new AtomicInteger();
-            Map<String, AtomicInteger> next = new ConcurrentHashMap<>();
-            load.scheduleAtFixedRate(() -> {
-                int k = count.getAndIncrement();
-                if (k >= MOST_RELAYS_PER_PEER || System.nanoTime() > until) {
-                    return;
-                }
-                sent.incrementAndGet();
-                ResumingClient target = mates.get(k % mates.size());
-                String pair = sender.id() + ">" + target.id();
-                int n = next.computeIfAbsent(pair, p -> new AtomicInteger()).getAndIncrement();
-                String body = new JsonObject().put("from", sender.id()).put("n", n).encode();
-                try {
-                    HttpResponse<String> answer = Client.send(nginx.baseUrl(), "POST",
-                            "/relay/" + target.id() + "/note", sender.token(), body);
-                    if (answer.statusCode() == 200) {
-                        accepted.computeIfAbsent(pair, p -> new CopyOnWriteArrayList<>()).add(n);
-                    } else {
-                        String code = answer.body().startsWith("{") ? new JsonObject(answer.body()).getString("error")
-                                : answer.body().lines().filter(l -> l.contains("<title>")).findFirst().orElse("");
-                        failed.add(answer.statusCode()
-                                + (answer.headers().firstValue("Retry-After").isPresent() ? " Retry-After " : " ") + code);
-                    }
-                } catch (IllegalStateException noAnswer) {
-                    failed.add("-1 " + noAnswer.getCause());
-                }
-            }, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
-        }
-    }
-
     private void received(ResumingClient target, SseEvent event) {
+        relays.received(target, event);
         switch (event.event()) {
-            case "note" -> {
-                JsonObject data = event.json().getJsonObject("data");
-                delivered.computeIfAbsent(data.getString("from") + ">" + target.id(), p -> new CopyOnWriteArrayList<>())
-                        .add(data.getInteger("n"));
-            }
             case "remove-peer" -> removePeers.incrementAndGet();
             case "resync" -> resyncs.incrementAndGet();
             default -> { }
         }
     }
 
+    /** The relays a node has handled, whatever their outcome ({@code drawbridge_relays_total}). */
+    private static double relaysServed(NodeProcess node) {
+        return TestNode.metrics(node.baseUrl()).lines()
+                .filter(line -> line.startsWith("drawbridge_relays_total{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
     private void awaitSent(int count) {
         Awaitility.await(count + " relays sent").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(20)).until(() -> sent.get() >= count);
-    }
-
-    private static int total(Map<String, List<Integer>> relays) {
-        return relays.values().stream().mapToInt(List::size).sum();
-    }
-
-    private int lost() {
-        int lost = 0;
-        for (Map.Entry<String, List<Integer>> pair : accepted.entrySet()) {
-            List<Integer> arrived = delivered.getOrDefault(pair.getKey(), List.of());
-            lost += (int) pair.getValue().stream().filter(n -> !arrived.contains(n)).count();
-        }
-        return lost;
-    }
-
-    private int duplicates() {
-        return delivered.values().stream().mapToInt(list -> list.size() - (int) list.stream().distinct().count()).sum();
-    }
-
-    private int outOfOrder() {
-        int count = 0;
-        for (List<Integer> arrived : delivered.values()) {
-            int highest = -1;
-            for (int n : arrived) {
-                if (n <= highest) {
-                    count++;
-                }
-                highest = Math.max(highest, n);
-            }
-        }
-        return count;
+                .pollInterval(Duration.ofMillis(20)).until(() -> relays.sent() >= count);
     }
 }

@@ -13,14 +13,14 @@ class SseFrameTest {
     void aDeliveredEventIsFramedWithItsIdNameAndOneDataLineInUtf8() {
         Message message = new Message("note", "{\"text\":\"café 😀\"}");
 
-        byte[] frame = SseStream.frame("3fa2c01b-42", message).getBytes();
+        byte[] frame = SseStream.frameOf("3fa2c01b-42", message).getBytes();
 
         assertThat(frame).isEqualTo("id: 3fa2c01b-42\nevent: note\ndata: {\"text\":\"café 😀\"}\n\n".getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
     void anEventOutsideTheSequenceHasNoIdLine() {
-        assertThat(SseStream.frame(null, new Message("connected", "{}")).toString(StandardCharsets.UTF_8))
+        assertThat(SseStream.frameOf(null, new Message("connected", "{}")).toString(StandardCharsets.UTF_8))
                 .isEqualTo("event: connected\ndata: {}\n\n");
     }
 

@@ -4,6 +4,9 @@ import dev.drawbridge.testing.Client;
 import dev.drawbridge.testing.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
@@ -15,8 +18,12 @@ import static dev.drawbridge.protocol.ErrorAnswers.assertError;
 import static dev.drawbridge.testing.FromAddress.metric;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** docs/LIMITS.md: the per-peer buckets of relays and joins, with short limits. */
+/** docs/LIMITS.md: the per-peer buckets of relays and joins, with short limits; over SSE + POST and over the WebSocket. */
+@ParameterizedClass
+@EnumSource(Client.Transport.class)
 class PeerLimitsTest {
+    @Parameter
+    Client.Transport transport;
     private static final int RELAYS = 10;
     private static final int JOINS = 3;
 
@@ -28,8 +35,8 @@ class PeerLimitsTest {
     @Test
     void relaysUnderThePeersLimitAreAllDeliveredAndTheNextIsRefusedWith429AndNotDelivered() {
         String room = "relays-" + rooms++;
-        Client ada = Client.access(node.baseUrl(), "ada").connect();
-        Client bob = Client.access(node.baseUrl(), "bob").connect();
+        Client ada = Client.access(node.baseUrl(), "ada", transport).connect();
+        Client bob = Client.access(node.baseUrl(), "bob", transport).connect();
         ada.join(room);
         bob.join(room);
         double limitedBefore = limited("relay");
@@ -52,9 +59,9 @@ class PeerLimitsTest {
     @Test
     void onePeersFloodLeavesAnotherPeersRelaysAlone() {
         String room = "flood-" + rooms++;
-        Client ada = Client.access(node.baseUrl(), "ada").connect();
-        Client bob = Client.access(node.baseUrl(), "bob").connect();
-        Client cy = Client.access(node.baseUrl(), "cy").connect();
+        Client ada = Client.access(node.baseUrl(), "ada", transport).connect();
+        Client bob = Client.access(node.baseUrl(), "bob", transport).connect();
+        Client cy = Client.access(node.baseUrl(), "cy", transport).connect();
         ada.join(room);
         bob.join(room);
         cy.join(room);
@@ -70,9 +77,25 @@ class PeerLimitsTest {
     }
 
     @Test
+    void aBroadcastTakesFromTheSameBucketAsRelays() {
+        String room = "broadcasts-" + rooms++;
+        Client ada = Client.access(node.baseUrl(), "ada", transport).connect();
+        Client bob = Client.access(node.baseUrl(), "bob", transport).connect();
+        ada.join(room);
+        bob.join(room);
+        for (int i = 0; i < RELAYS / 2; i++) {
+            assertThat(bob.relay(ada.id(), "dot", "{}").statusCode()).isEqualTo(200);
+            assertThat(bob.broadcast(room, "dot", "{}").statusCode()).isEqualTo(200);
+        }
+
+        assertRateLimited(bob.broadcast(room, "dot", "{}"), 20, RELAYS);
+        assertRateLimited(bob.relay(ada.id(), "dot", "{}"), 20, RELAYS);
+    }
+
+    @Test
     void joinsUnderThePeersLimitAreServedAndTheNextIsRefusedWith429AndJoinsNothing() {
         String room = "joins-" + rooms++;
-        Client ada = Client.access(node.baseUrl(), "ada").connect();
+        Client ada = Client.access(node.baseUrl(), "ada", transport).connect();
         List<String> joined = new ArrayList<>();
         for (int i = 0; i < JOINS; i++) {
             joined.add(room + "-" + i);
@@ -84,7 +107,7 @@ class PeerLimitsTest {
 
         assertRateLimited(over, 20, JOINS);
         assertThat(limited("join")).isEqualTo(limitedBefore + 1);
-        Client bob = Client.access(node.baseUrl(), "bob").connect();
+        Client bob = Client.access(node.baseUrl(), "bob", transport).connect();
         JsonObject answer = new JsonObject(bob.join(room + "-over").body());
         assertThat(answer.getJsonArray("peers")).as("the refused join left ada out of the room").isEmpty();
         assertThat(ada.events("add-peer")).isEmpty();

@@ -5,7 +5,10 @@ import dev.drawbridge.testing.RedisServer;
 import dev.drawbridge.testing.TestNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import io.vertx.core.json.JsonObject;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -32,6 +35,15 @@ class RedisRecoveryTest {
     static void start() {
         redis = RedisServer.start();
         node = TestNode.start("--redis-url", redis.url(), "--resume-grace", "2s");
+    }
+
+    /**
+     * Each test starts on a node that has every Redis connection back: one test's restart must not
+     * become the next one's outage.
+     */
+    @BeforeEach
+    void nodeIsReady() {
+        Client.await("the node is ready again").until(() -> Client.send(node.baseUrl(), "GET", "/readyz", null, null).statusCode() == 200);
     }
 
     @AfterAll
@@ -88,13 +100,14 @@ class RedisRecoveryTest {
                 answers.add(Answer.of(bob.relay(ada.id(), "offer", "{\"n\":" + i + "}")));
             }
         });
-        Client.await("a few relays before the restart").until(() -> answers.size() >= 5);
+        // A relay that fails outright ends the loop: then the waits end at once and loop.get() says why.
+        Client.await("a few relays before the restart").until(() -> answers.size() >= 5 || loop.isDone());
         redis.kill();
         redis.restart();
         long resyncAt = resynced.get(30, TimeUnit.SECONDS);
         // Some more after it: these may say unknown_peer, since the rooms are gone for good now.
         int told = answers.size();
-        Client.await("relays after the resync").until(() -> answers.size() >= told + 5);
+        Client.await("relays after the resync").until(() -> answers.size() >= told + 5 || loop.isDone());
         relaying.set(false);
         loop.get(30, TimeUnit.SECONDS);
 
@@ -163,9 +176,47 @@ class RedisRecoveryTest {
             assertThat(leave.body()).contains("\"unavailable\"");
             assertThat(leave.retryAfter()).isTrue();
         });
-        Client fresh = cleo.sameToken().connect();
+        Client fresh = connectLikeEventSource(cleo);
         Client.await("cleo can join again").atMost(Duration.ofSeconds(10))
                 .until(() -> fresh.join("recovery-joins").statusCode() == 200);
+    }
+
+    @Test
+    void aStreamOpenedWhileRedisIsDownIsToldToReconnectShortlyNotLeftWithoutAWord() {
+        Client hal = Client.access(node.baseUrl(), "hal");
+        redis.kill();
+        try {
+            hal.openStream();
+            var reconnect = new JsonObject(hal.awaitEvent("reconnect").data());
+            assertThat(reconnect.getString("error")).isEqualTo("unavailable");
+            assertThat(reconnect.getLong("after_ms")).isBetween(1_000L, 2_000L);
+            assertThat(hal.retries()).last().isEqualTo(reconnect.getLong("after_ms"));
+            assertThat(hal.events("connected")).isEmpty();
+            hal.awaitStreamEnd();
+        } finally {
+            redis.restart();
+        }
+        nodeIsReady();
+        connectLikeEventSource(hal);
+    }
+
+    /**
+     * A stream of {@code peer}'s token that, like EventSource, opens again after a {@code reconnect}
+     * (the node may still be getting its Redis connections back), until one is {@code connected}.
+     */
+    private static Client connectLikeEventSource(Client peer) {
+        List<Client> connected = new CopyOnWriteArrayList<>();
+        Client.await(peer.username() + " connected again").until(() -> {
+            Client again = peer.sameToken();
+            again.openStream();
+            Client.await("an answer on the stream").until(() -> !again.events().isEmpty());
+            if (again.events("connected").isEmpty()) {
+                return false;
+            }
+            connected.add(again);
+            return true;
+        });
+        return connected.get(0);
     }
 
     @Test

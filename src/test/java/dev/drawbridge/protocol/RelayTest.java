@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
@@ -17,8 +20,12 @@ import java.util.stream.IntStream;
 import static dev.drawbridge.protocol.ErrorAnswers.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** PROTOCOL.md, "Relay". */
+/** PROTOCOL.md, "Relay", over SSE + POST and over the WebSocket. */
+@ParameterizedClass
+@EnumSource(Client.Transport.class)
 class RelayTest {
+    @Parameter
+    Client.Transport transport;
     @RegisterExtension
     static final TestNode.PerClass node = TestNode.perClass();
     private static int rooms;
@@ -29,8 +36,8 @@ class RelayTest {
     @BeforeEach
     void twoPeersInARoom() {
         String room = "relay-" + rooms++;
-        ada = Client.access(node.baseUrl(), "ada").connect();
-        bob = Client.access(node.baseUrl(), "bob").connect();
+        ada = Client.access(node.baseUrl(), "ada", transport).connect();
+        bob = Client.access(node.baseUrl(), "bob", transport).connect();
         ada.join(room);
         bob.join(room);
         ada.awaitEvent("add-peer");
@@ -84,7 +91,7 @@ class RelayTest {
 
     @Test
     void aRelayToAPeerThatSharesNoRoomIsRefusedWith404AndDeliversNothing() {
-        Client stranger = Client.access(node.baseUrl(), "stranger").connect();
+        Client stranger = Client.access(node.baseUrl(), "stranger", transport).connect();
         stranger.join("elsewhere-" + UUID.randomUUID());
 
         assertError(stranger.relay(ada.id(), "session-description", "{}"), 404, "unknown_peer");
@@ -96,7 +103,7 @@ class RelayTest {
     @Test
     void aRelayToAPeerThatDoesNotExistGetsTheSameAnswerAsToAStranger() {
         var unknown = bob.relay(UUID.randomUUID().toString(), "offer", "{}");
-        Client stranger = Client.access(node.baseUrl(), "stranger").connect();
+        Client stranger = Client.access(node.baseUrl(), "stranger", transport).connect();
         var notAMate = bob.relay(stranger.id(), "offer", "{}");
 
         assertError(unknown, 404, "unknown_peer");

@@ -1,6 +1,7 @@
 package dev.drawbridge.protocol;
 
 import dev.drawbridge.testing.Client;
+import dev.drawbridge.testing.RawStreams;
 import dev.drawbridge.testing.TestNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -9,7 +10,6 @@ import dev.drawbridge.bus.Peer;
 import dev.drawbridge.signal.RelayResult;
 import io.vertx.core.Future;
 
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -17,8 +17,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,7 +40,7 @@ class SlowConsumerTest {
             out.write(("GET /connect?token=" + sloth.token() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            readUntil(socket.getInputStream(), "event: connected");
+            RawStreams.readUntil(socket.getInputStream(), "event: connected");
             assertThat(sloth.join("slow").statusCode()).isEqualTo(200);
             assertThat(bob.join("slow").statusCode()).isEqualTo(200);
 
@@ -101,21 +99,6 @@ class SlowConsumerTest {
     }
 
     private static double metric(String name) {
-        String text = TestNode.metrics(node.baseUrl());
-        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
-        assertThat(matcher.find()).as("metric %s", name).isTrue();
-        return Double.parseDouble(matcher.group(1));
-    }
-
-    private static void readUntil(InputStream in, String marker) throws Exception {
-        StringBuilder seen = new StringBuilder();
-        byte[] chunk = new byte[256];
-        while (seen.indexOf(marker) < 0) {
-            int n = in.read(chunk);
-            if (n < 0) {
-                throw new IllegalStateException("stream ended before " + marker + ": " + seen);
-            }
-            seen.append(new String(chunk, 0, n, StandardCharsets.UTF_8));
-        }
+        return TestNode.metric(node.baseUrl(), name);
     }
 }

@@ -266,6 +266,11 @@ class SignalingTest {
         }
 
         @Override
+        public Future<Optional<List<Peer>>> othersIn(String roomId, String peerId) {
+            return rooms.othersIn(roomId, peerId);
+        }
+
+        @Override
         public void onEvicted(Consumer<Eviction> listener) {
             rooms.onEvicted(listener);
         }

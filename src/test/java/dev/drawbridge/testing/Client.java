@@ -26,9 +26,14 @@ import java.util.function.Predicate;
 /**
  * A browser as the protocol sees it, written for tests with the JDK's own HTTP client (not the
  * server's stack): gets a token, holds an event stream, posts joins and relays, and records every
- * event it receives.
+ * event it receives. Over {@link Transport#WS} the same client holds a WebSocket instead: its
+ * events come as messages, and its joins, leaves, relays and broadcasts go as messages whose
+ * acknowledgements read as the HTTP answers ({@link WsAnswer}); so one test runs on either.
  */
 public final class Client {
+    /** How a client reaches the server: SSE + POST, or one WebSocket (docs/WEBSOCKET.md). */
+    public enum Transport { SSE, WS }
+
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -47,8 +52,24 @@ public final class Client {
     private volatile long streamEndedNanos;
     private volatile CompletableFuture<HttpResponse<Void>> stream;
     private volatile Socket rawSocket;
+    private final Transport transport;
+    private volatile java.net.http.WebSocket socket;
+    private final Object sending = new Object();
+    private final java.util.concurrent.atomic.AtomicLong acks = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.Map<Long, CompletableFuture<HttpResponse<String>>> awaiting =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<JsonObject> unacknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<JsonObject> acknowledgements = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile int closeCode = -1;
+    private volatile Throwable openFailure;
+    private volatile String closeReason;
 
     private Client(String baseUrl, String token, String username) {
+        this(baseUrl, token, username, Transport.SSE);
+    }
+
+    private Client(String baseUrl, String token, String username, Transport transport) {
+        this.transport = transport;
         this.baseUrl = baseUrl;
         this.postUrl = baseUrl;
         this.token = token;
@@ -59,22 +80,36 @@ public final class Client {
 
     /** A new peer: {@code POST /access}. */
     public static Client access(String baseUrl, String username) {
+        return access(baseUrl, username, Transport.SSE);
+    }
+
+    /** A new peer that will use {@code transport}. */
+    public static Client access(String baseUrl, String username, Transport transport) {
         HttpResponse<String> response = send(baseUrl, "POST", "/access", null,
                 new JsonObject().put("username", username).encode());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("POST /access answered " + response.statusCode() + ": " + response.body());
         }
-        return new Client(baseUrl, new JsonObject(response.body()).getString("token"), username);
+        return new Client(baseUrl, new JsonObject(response.body()).getString("token"), username, transport);
     }
 
     /** Another browser tab of the same peer: the same token, a stream and events of its own. */
     public Client sameToken() {
-        return new Client(baseUrl, token, username);
+        return new Client(baseUrl, token, username, transport);
     }
 
     /** The same peer's next stream, on another node: a browser that reconnected elsewhere. */
     public Client sameTokenOn(String otherBaseUrl) {
-        return new Client(otherBaseUrl, token, username);
+        return new Client(otherBaseUrl, token, username, transport);
+    }
+
+    /** The same peer's next stream, over {@code other}: a browser whose WebSocket could not open, say. */
+    public Client sameTokenOver(Transport other) {
+        return new Client(baseUrl, token, username, other);
+    }
+
+    public Transport transport() {
+        return transport;
     }
 
     public String id() {
@@ -103,6 +138,10 @@ public final class Client {
 
     /** Opens the event stream with {@code query} (e.g. {@code "&lastEventId=..."}) after the token. */
     public void openStream(String query) {
+        if (transport == Transport.WS) {
+            openSocket(query);
+            return;
+        }
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/connect?token=" + token + query))
                 .header("Accept", "text/event-stream")
                 .GET().build();
@@ -116,6 +155,11 @@ public final class Client {
 
     /** Closes the event stream, as a browser closing its tab would. */
     public void disconnect() {
+        java.net.http.WebSocket open = socket;
+        if (open != null) {
+            open.abort(); // tells no listener: the socket is over here and now
+            ended();
+        }
         CompletableFuture<HttpResponse<Void>> current = stream;
         if (current != null) {
             current.cancel(true);
@@ -241,15 +285,161 @@ public final class Client {
     }
 
     public HttpResponse<String> join(String roomId) {
+        if (transport == Transport.WS) {
+            return ask(new JsonObject().put("op", "join").put("room", roomId), null);
+        }
         return post("/" + roomId + "/join", "");
     }
 
     public HttpResponse<String> leave(String roomId) {
+        if (transport == Transport.WS) {
+            return ask(new JsonObject().put("op", "leave").put("room", roomId), null);
+        }
         return post("/" + roomId + "/leave", "");
     }
 
     public HttpResponse<String> relay(String peerId, String event, String body) {
+        if (transport == Transport.WS) {
+            return ask(new JsonObject().put("op", "relay").put("to", peerId).put("event", event), body);
+        }
         return post("/relay/" + peerId + "/" + event, body);
+    }
+
+    /** Sends {@code body} as {@code event} to every other member of the room. */
+    public HttpResponse<String> broadcast(String roomId, String event, String body) {
+        if (transport == Transport.WS) {
+            return ask(new JsonObject().put("op", "broadcast").put("room", roomId).put("event", event), body);
+        }
+        return post("/" + roomId + "/broadcast/" + event, body);
+    }
+
+    // --- the WebSocket ------------------------------------------------------
+
+    private void openSocket(String query) {
+        URI uri = URI.create(baseUrl.replaceFirst("^http", "ws") + "/ws?token=" + token + query);
+        HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, new SocketListener())
+                .whenComplete((open, failure) -> {
+                    if (failure != null) {
+                        openFailure = failure;
+                        ended();
+                    }
+                });
+    }
+
+    /**
+     * Sends {@code fields} with an ack number first (so that even a message the server cannot read
+     * gets its answer) and {@code data}, as raw text, last; waits for the acknowledgement.
+     */
+    private HttpResponse<String> ask(JsonObject fields, String data) {
+        try {
+            return askAsync(fields, data).get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(fields.getString("op") + " over the WebSocket got no answer", e);
+        }
+    }
+
+    private CompletableFuture<HttpResponse<String>> askAsync(JsonObject fields, String data) {
+        java.net.http.WebSocket open = socket;
+        if (open == null) {
+            throw new IllegalStateException(username + " has no open WebSocket");
+        }
+        long ack = acks.incrementAndGet();
+        String head = new JsonObject().put("ack", ack).mergeIn(fields).encode();
+        String text = data == null ? head : head.substring(0, head.length() - 1) + ",\"data\":" + data + "}";
+        CompletableFuture<HttpResponse<String>> answer = new CompletableFuture<>();
+        awaiting.put(ack, answer);
+        send(open, text);
+        return answer;
+    }
+
+    /** Sends one text message; the JDK's WebSocket takes one send at a time. */
+    public void send(String text) {
+        send(socket, text);
+    }
+
+    private void send(java.net.http.WebSocket open, String text) {
+        synchronized (sending) {
+            open.sendText(text, true).join();
+        }
+    }
+
+    /** The acknowledgements of messages sent with {@link #send(String)}, in order. */
+    public List<JsonObject> acknowledgements() {
+        return List.copyOf(acknowledgements);
+    }
+
+    /** The answers the server sent without an ack (to messages it could not read as asking for one). */
+    public List<JsonObject> unacknowledged() {
+        return List.copyOf(unacknowledged);
+    }
+
+    /** Why the WebSocket did not open (e.g. the upgrade was answered 403), or null. */
+    public Throwable openFailure() {
+        return openFailure;
+    }
+
+    /** The WebSocket's close code, once the server closed it ({@code -1} before). */
+    public int closeCode() {
+        return closeCode;
+    }
+
+    public String closeReason() {
+        return closeReason;
+    }
+
+    private void receivedText(String text) {
+        JsonObject message = new JsonObject(text);
+        if (message.containsKey("ack")) {
+            CompletableFuture<HttpResponse<String>> answer = awaiting.remove(message.getLong("ack"));
+            if (answer != null) {
+                answer.complete(WsAnswer.of(message, URI.create(baseUrl + "/ws")));
+            } else {
+                acknowledgements.add(message);
+            }
+            return;
+        }
+        if (message.containsKey("status")) {
+            unacknowledged.add(message);
+            return;
+        }
+        // The server writes data last, as the very text it relayed: keep it as an EventSource would.
+        int data = text.indexOf(",\"data\":");
+        record(new SseEvent(message.getString("id"), message.getString("event"), text.substring(data + 8, text.length() - 1)));
+    }
+
+    private final class SocketListener implements java.net.http.WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public void onOpen(java.net.http.WebSocket webSocket) {
+            socket = webSocket;
+            webSocket.request(1);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                receivedText(text);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket webSocket, int statusCode, String reason) {
+            closeCode = statusCode;
+            closeReason = reason;
+            ended();
+            return null;
+        }
+
+        @Override
+        public void onError(java.net.http.WebSocket webSocket, Throwable error) {
+            ended();
+        }
     }
 
     public HttpResponse<String> post(String path, String body) {
@@ -328,6 +518,8 @@ public final class Client {
     }
 
     private void ended() {
+        socket = null;
+        awaiting.values().forEach(answer -> answer.completeExceptionally(new IllegalStateException("the socket closed")));
         if (!streamEnded.isDone()) {
             streamEndedNanos = System.nanoTime();
             streamEnded.complete(null);
@@ -341,6 +533,9 @@ public final class Client {
 
     /** Posts a join without waiting for the answer. */
     public CompletableFuture<HttpResponse<String>> joinAsync(String roomId) {
+        if (transport == Transport.WS) {
+            return askAsync(new JsonObject().put("op", "join").put("room", roomId), null);
+        }
         HttpRequest request = HttpRequest.newBuilder(URI.create(postUrl + "/" + roomId + "/join"))
                 .timeout(WAIT).header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.noBody()).build();

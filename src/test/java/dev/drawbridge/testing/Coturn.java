@@ -46,7 +46,7 @@ public final class Coturn implements AutoCloseable {
             Path folder = Files.createTempDirectory("coturn-test-");
             Path log = folder.resolve("turnserver.log");
             int port = freePort();
-            Process process = new ProcessBuilder(executable.toString(),
+            Process process = ChildProcesses.start(new ProcessBuilder(executable.toString(),
                     "-n", // no configuration file
                     "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
                     "--listening-port=" + port,
@@ -56,8 +56,7 @@ public final class Coturn implements AutoCloseable {
                     "--userdb=" + folder.resolve("turndb"),
                     "--log-file=stdout", "--simple-log", "--verbose")
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())));
             Coturn coturn = new Coturn(process, port, log, folder);
             coturn.awaitListening();
             return coturn;

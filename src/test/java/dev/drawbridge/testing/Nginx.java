@@ -54,10 +54,10 @@ public final class Nginx implements AutoCloseable {
                         include %1$s/drawbridge.conf;
                     }
                     """.formatted(dir));
-            Process process = new ProcessBuilder(binary, "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
+            Process process = ChildProcesses.start(new ProcessBuilder(binary, "-p", dir.toString(),
+                    "-c", dir.resolve("nginx.conf").toString())
                     .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("stdout.log").toFile())
-                    .start();
+                    .redirectOutput(dir.resolve("stdout.log").toFile()));
             awaitListening(process, port);
             return new Nginx(process, port);
         } catch (IOException e) {

@@ -64,7 +64,7 @@ public final class NodeProcess implements AutoCloseable {
         command.addAll(List.of(flags));
         try {
             Path log = Files.createDirectories(Path.of("target", "nodes")).resolve(name + ".log");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process process = ChildProcesses.start(new ProcessBuilder(command).redirectErrorStream(true));
             CompletableFuture<Integer> port = new CompletableFuture<>();
             List<String> output = new CopyOnWriteArrayList<>();
             Thread pump = new Thread(() -> pump(process, log, port, output), "node-" + name + "-output");

@@ -33,21 +33,121 @@ public final class RedisServer implements AutoCloseable {
     private final Path executable;
     private final int port;
     private final Path log;
+    private final List<String> options;
+    private final String password;
+    private int tlsPort;
+    private Path caFile;
     private Process process;
+    private volatile boolean paused;
 
-    private RedisServer(Path executable, int port, Path log) {
+    private RedisServer(Path executable, int port, Path log, List<String> options, String password) {
         this.executable = executable;
         this.port = port;
         this.log = log;
+        this.options = List.copyOf(options);
+        this.password = password;
     }
 
     /** Starts a fresh server on a free loopback port and returns once it answers PING. */
     public static RedisServer start() {
+        return start(List.of());
+    }
+
+    /**
+     * A fresh server with more {@code redis-server} options (cluster mode, a password...), on a
+     * free loopback port, once it answers PING (or, with a password, NOAUTH).
+     */
+    static RedisServer start(List<String> options) {
+        return start(options, null);
+    }
+
+    /**
+     * A fresh server that asks for {@code password} ({@code requirepass}; null: none). {@link #call}
+     * and {@link #rawReply} authenticate first; {@link #url()} stays without the password.
+     */
+    public static RedisServer withPassword(String password) {
+        return start(List.of("--requirepass", password), password);
+    }
+
+    /**
+     * A fresh server that also listens with TLS on another free port ({@link #tlsUrl()}), its
+     * certificate (for 127.0.0.1) signed by a throwaway authority made with {@code openssl} in
+     * {@code dir} ({@code ca.crt}, which {@link #caFile()} names). The plain port stays open for
+     * {@link #call}.
+     */
+    public static RedisServer withTls(Path dir) {
+        certificates(dir);
+        return startTls(List.of(), dir);
+    }
+
+    /**
+     * A fresh server with {@code options} that also listens with TLS on a free port, with the
+     * certificate {@link #certificates} made in {@code dir}.
+     */
+    static RedisServer startTls(List<String> options, Path dir) {
+        int tlsPort = freePort();
+        List<String> all = new ArrayList<>(options);
+        all.addAll(List.of("--tls-port", Integer.toString(tlsPort),
+                "--tls-cert-file", dir.resolve("server.crt").toString(),
+                "--tls-key-file", dir.resolve("server.key").toString(),
+                "--tls-ca-cert-file", dir.resolve("ca.crt").toString(),
+                "--tls-auth-clients", "no"));
+        RedisServer server = start(all, null);
+        server.tlsPort = tlsPort;
+        server.caFile = dir.resolve("ca.crt");
+        return server;
+    }
+
+    /**
+     * A throwaway authority ({@code ca.crt}) and a certificate for 127.0.0.1 signed by it
+     * ({@code server.crt}, {@code server.key}), made with {@code openssl} in {@code dir}.
+     */
+    static void certificates(Path dir) {
+        try {
+            openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+                    "-days", "1", "-subj", "/CN=drawbridge-test-ca");
+            openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+                    "-subj", "/CN=127.0.0.1");
+            Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+            openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", "server.crt", "-days", "1", "-extfile", "san.ext");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code rediss://127.0.0.1:<tls port>} of a server started {@link #withTls}. */
+    public String tlsUrl() {
+        return "rediss://127.0.0.1:" + tlsPort;
+    }
+
+    /** The PEM file of the authority that signed the certificate of a server started {@link #withTls}. */
+    public Path caFile() {
+        return caFile;
+    }
+
+    private static void openssl(Path dir, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                throw new IllegalStateException("openssl " + String.join(" ", args) + " failed:\n" + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static RedisServer start(List<String> options, String password) {
         Path executable = findExecutable("redis-server");
         try {
             Path log = Files.createTempFile("redis-test-", ".log");
             log.toFile().deleteOnExit();
-            RedisServer server = new RedisServer(executable, freePort(), log);
+            RedisServer server = new RedisServer(executable, freePort(), log, options, password);
             server.launch();
             return server;
         } catch (IOException e) {
@@ -63,8 +163,44 @@ public final class RedisServer implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** Alive and not {@link #pause}d: answers commands. */
     public boolean isRunning() {
-        return process != null && process.isAlive();
+        return process != null && process.isAlive() && !paused;
+    }
+
+    /** The process id of the running server. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * {@code kill -STOP}: the server stalls with every connection open, as a frozen VM or a
+     * process stuck in the kernel would; {@link #isRunning} is false until {@link #resume}.
+     */
+    public void pause() {
+        signal("STOP");
+        paused = true;
+    }
+
+    /** {@code kill -CONT} after {@link #pause}: the server goes on where it stopped. */
+    public void resume() {
+        signal("CONT");
+        paused = false;
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + pid() + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Stops the server as an operator would (SIGTERM; data is not kept) and waits for it to exit. */
@@ -102,9 +238,11 @@ public final class RedisServer implements AutoCloseable {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
             socket.setSoTimeout(5_000);
             OutputStream out = socket.getOutputStream();
+            BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+            authenticate(out, in);
             out.write(request(args));
             out.flush();
-            return read(new BufferedInputStream(socket.getInputStream()));
+            return read(in);
         } catch (IOException e) {
             throw new UncheckedIOException("redis " + String.join(" ", args) + " on port " + port, e);
         }
@@ -118,10 +256,11 @@ public final class RedisServer implements AutoCloseable {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
             socket.setSoTimeout(5_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            authenticate(socket.getOutputStream(), in);
             socket.getOutputStream().write(request(args));
             socket.getOutputStream().flush();
             java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
             read(new java.io.FilterInputStream(in) {
                 @Override
                 public int read() throws IOException {
@@ -144,6 +283,14 @@ public final class RedisServer implements AutoCloseable {
             return seen.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException("redis " + String.join(" ", args) + " on port " + port, e);
+        }
+    }
+
+    private void authenticate(OutputStream out, InputStream in) throws IOException {
+        if (password != null) {
+            out.write(request("AUTH", password));
+            out.flush();
+            read(in);
         }
     }
 
@@ -175,17 +322,18 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() {
+        List<String> command = new ArrayList<>(List.of(executable.toString(),
+                "--port", Integer.toString(port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                // DEBUG SLEEP lets tests stall Redis, as a slow fork or a paused VM would.
+                "--enable-debug-command", "local"));
+        command.addAll(options);
         try {
-            process = new ProcessBuilder(executable.toString(),
-                    "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    // DEBUG SLEEP lets tests stall Redis, as a slow fork or a paused VM would.
-                    "--enable-debug-command", "local")
+            process = ChildProcesses.start(new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + executable, e);
         }
@@ -209,10 +357,12 @@ public final class RedisServer implements AutoCloseable {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
             socket.setSoTimeout(1_000);
-            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] reply = new byte[7];
-            int n = socket.getInputStream().readNBytes(reply, 0, 7);
-            return n == 7 && new String(reply, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+            String auth = password == null ? "" : new String(request("AUTH", password), StandardCharsets.UTF_8);
+            String expected = (password == null ? "" : "+OK\r\n") + "+PONG\r\n";
+            socket.getOutputStream().write((auth + "PING\r\n").getBytes(StandardCharsets.UTF_8));
+            byte[] reply = new byte[expected.length()];
+            int n = socket.getInputStream().readNBytes(reply, 0, reply.length);
+            return n == reply.length && new String(reply, StandardCharsets.US_ASCII).equals(expected);
         } catch (IOException e) {
             return false;
         }
@@ -285,9 +435,12 @@ public final class RedisServer implements AutoCloseable {
         return line.toString();
     }
 
-    private static int freePort() throws IOException {
+    /** A loopback port free now (for a server started right after). */
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

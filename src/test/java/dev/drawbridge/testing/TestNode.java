@@ -88,6 +88,16 @@ public final class TestNode implements AutoCloseable {
         return answer.body();
     }
 
+    /** One unlabelled sample of the node at {@code baseUrl}; fails when the node does not have it. */
+    public static double metric(String baseUrl, String name) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern
+                .compile("(?m)^" + java.util.regex.Pattern.quote(name) + " (\\S+)$").matcher(metrics(baseUrl));
+        if (!matcher.find()) {
+            throw new AssertionError("no metric " + name + " at " + baseUrl);
+        }
+        return Double.parseDouble(matcher.group(1));
+    }
+
     public Drawbridge node() {
         return node;
     }

@@ -207,6 +207,22 @@ final class BoardPage {
         page.waitForFunction("() => window.syntheticPathDone === true");
     }
 
+    /** This page's view: level, zoom, ox, oy (the app's view.js). */
+    @SuppressWarnings("unchecked")
+    Map<String, Number> view() {
+        return (Map<String, Number>) page.evaluate("() => window.drawbridge.view()");
+    }
+
+    /** Moves this page's view through the app's hook, e.g. to look at two pages at one view. */
+    void setView(int level, int ox, int oy) {
+        page.evaluate("(v) => window.drawbridge.setView(v)", Map.of("level", level, "ox", ox, "oy", oy));
+    }
+
+    /** Waits until the canvas shows the whole picture of every entry this page holds at its view. */
+    void waitUntilRendered() {
+        page.waitForFunction("() => window.drawbridge.settled()");
+    }
+
     void selectTool(String tool) {
         page.locator("[data-tool=" + tool + "]").click();
     }

@@ -9,6 +9,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Two people in one room, each in their own browser. */
 class DrawingTogetherTest extends BrowserTest {
 
+    /**
+     * Test-only: this page's WebSockets never open, as behind a proxy that passes plain HTTP only
+     * (the attempt fails the way a refused upgrade does: an error, then a close, never an open).
+     */
+    static final String BLOCK_WEBSOCKETS = """
+            (() => {
+              window.WebSocket = class BlockedWebSocket extends EventTarget {
+                static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
+                readyState = 0;
+                constructor(url) {
+                  super();
+                  window.__blockedWebSockets = (window.__blockedWebSockets ?? 0) + 1;
+                  setTimeout(() => {
+                    this.readyState = 3;
+                    this.onerror?.(new Event('error'));
+                    this.onclose?.(new CloseEvent('close', { code: 1006 }));
+                  }, 20);
+                }
+                send() { throw new DOMException('the socket is not open', 'InvalidStateError'); }
+                close() {}
+              };
+            })();
+            """;
+
     @Test
     void aMouseStrokeOnOnePageAppearsOnTheOtherPixelForPixel() {
         String room = newRoom();
@@ -35,6 +59,28 @@ class DrawingTogetherTest extends BrowserTest {
         assertThat(bob.page.locator("#people li[data-peer='" + ada.id() + "']").getAttribute("data-transport"))
                 .isEqualTo("p2p");
         assertThat(bob.page.locator("#people li[data-peer='" + ada.id() + "'] .name").textContent()).isEqualTo("ada");
+        // Both signalled over the WebSocket.
+        assertThat(ada.page.evaluate("() => window.drawbridge.state().transport")).isEqualTo("ws");
+        assertThat(bob.page.evaluate("() => window.drawbridge.state().transport")).isEqualTo("ws");
+    }
+
+    @Test
+    void aPageWhoseWebSocketCannotOpenFallsBackToTheEventStreamAndPostsAndDrawsWithAPageOnTheWebSocket() {
+        String room = newRoom();
+        BoardPage plain = open(room, "plain", BLOCK_WEBSOCKETS);
+        BoardPage ws = open(room, "ws");
+        plain.waitForPeers(1, "p2p");
+        ws.waitForPeers(1, "p2p");
+
+        plain.stroke(200, 200, 600, 400);
+        ws.stroke(900, 600, 1300, 700);
+
+        eventually().alias("each stroke shows on the other page").until(() -> ws.inkAt(400, 300) && plain.inkAt(1100, 650));
+        awaitSamePicture(plain, ws);
+        assertThat(plain.page.evaluate("() => window.drawbridge.state().transport")).isEqualTo("sse");
+        assertThat(((Number) plain.page.evaluate("() => window.__blockedWebSockets")).intValue())
+                .as("the socket was tried once, then the stream took over for good").isEqualTo(1);
+        assertThat(ws.page.evaluate("() => window.drawbridge.state().transport")).isEqualTo("ws");
     }
 
     @Test

@@ -87,6 +87,10 @@ class OpenSavedBoardBenchmark {
                 double loadedAt = ((Number) reader.evaluate(LOADED, entries)).doubleValue();
                 System.out.printf("[measure] open a board of %d entries (%s): %.0f ms from navigation start to the full picture%n",
                         entries, run, loadedAt);
+                System.out.println("[measure]   where it went (ms from navigation start): " + reader.evaluate(
+                        "() => performance.getEntriesByType('mark').filter((m) => m.name.startsWith('board:'))"
+                        + ".map((m) => `${m.name.slice(7)} ${Math.round(m.startTime)}`).join(', ')"
+                        + " + `, modules run ${Math.round(performance.getEntriesByType('navigation')[0].domInteractive)}`"));
                 // Let it settle (its copy on this device, and the compaction on the first run).
                 reader.waitForFunction("() => window.drawbridge.state().storage.state === 'saved'");
                 if (run.equals("records only")) {

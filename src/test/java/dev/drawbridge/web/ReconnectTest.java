@@ -35,11 +35,12 @@ class ReconnectTest extends BrowserTest {
             })();
             """;
 
+    /** Bob's page is on the event stream (its WebSockets cannot open), whose drop this breaks. */
     @Test
     void aPageWhoseEventStreamDroppedRejoinsAndCatchesUp() {
         String room = newRoom();
         BoardPage ada = open(room, "ada");
-        BoardPage bob = open(room, "bob", BREAKABLE_STREAM);
+        BoardPage bob = open(room, "bob", DrawingTogetherTest.BLOCK_WEBSOCKETS, BREAKABLE_STREAM);
         ada.waitForPeers(1, "p2p");
         bob.waitForPeers(1, "p2p");
         String bobId = bob.id();

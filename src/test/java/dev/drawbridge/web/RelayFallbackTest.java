@@ -24,6 +24,42 @@ class RelayFallbackTest extends BrowserTest {
             })();
             """;
 
+    /** Test-only: counts the room broadcasts and the relays this page sends on its WebSocket. */
+    static final String COUNT_SOCKET_MESSAGES = """
+            (() => {
+              window.__sent = { broadcast: 0, relay: 0 };
+              const send = WebSocket.prototype.send;
+              WebSocket.prototype.send = function (data) {
+                const op = typeof data === 'string' ? JSON.parse(data).op : null;
+                if (op in window.__sent) window.__sent[op]++;
+                return send.call(this, data);
+              };
+            })();
+            """;
+
+    @Test
+    void inARoomWherePeerToPeerIsBlockedAStrokeGoesToEveryPageAsOneRoomBroadcast() {
+        String room = newRoom();
+        BoardPage ada = open(room, "ada", BLOCK_PEER_TO_PEER, COUNT_SOCKET_MESSAGES);
+        ada.waitUntilJoined();
+        BoardPage bob = open(room, "bob", BLOCK_PEER_TO_PEER, COUNT_SOCKET_MESSAGES);
+        bob.waitUntilJoined();
+        BoardPage cy = open(room, "cy", BLOCK_PEER_TO_PEER, COUNT_SOCKET_MESSAGES);
+        for (BoardPage page : new BoardPage[] {ada, bob, cy}) {
+            page.waitForPeers(2, "relay");
+        }
+        Map<?, ?> before = (Map<?, ?>) ada.page.evaluate("() => ({ ...window.__sent })");
+
+        ada.stroke(200, 200, 600, 400);
+
+        eventually().alias("ada's stroke reaches both pages").until(() -> bob.inkAt(400, 300) && cy.inkAt(400, 300));
+        awaitSamePicture(ada, bob);
+        awaitSamePicture(ada, cy);
+        Map<?, ?> after = (Map<?, ?>) ada.page.evaluate("() => ({ ...window.__sent })");
+        assertThat(((Number) after.get("broadcast")).intValue()).as("room broadcasts sent for the stroke")
+                .isGreaterThan(((Number) before.get("broadcast")).intValue());
+    }
+
     @Test
     void drawingReachesAPageWhoseNetworkBlocksPeerToPeerThroughTheServerRelay() {
         String room = newRoom();

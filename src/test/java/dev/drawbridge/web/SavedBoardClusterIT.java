@@ -89,11 +89,15 @@ class SavedBoardClusterIT {
         SavedBoard board = SavedBoard.create(nodes.get(0).baseUrl(), BrowserTest.newRoom());
         List<String> relayBodies = new CopyOnWriteArrayList<>();
         BoardPage open = open(board, "open");
-        BrowserContext blockedContext = chromium.newContext(1280, 800, RelayFallbackTest.BLOCK_PEER_TO_PEER);
-        blockedContext.route("**/relay/**", (Route route) -> {
-            relayBodies.add(route.request().postData());
-            route.resume();
-        });
+        // On SSE + POST (no WebSocket), so that every relayed body of this page is a request seen here.
+        BrowserContext blockedContext = chromium.newContext(1280, 800, RelayFallbackTest.BLOCK_PEER_TO_PEER,
+                DrawingTogetherTest.BLOCK_WEBSOCKETS);
+        for (String path : List.of("**/relay/**", "**/broadcast/**")) {
+            blockedContext.route(path, (Route route) -> {
+                relayBodies.add(route.request().postData());
+                route.resume();
+            });
+        }
         BoardPage blocked = BoardPage.openLink(blockedContext, board.on(nodes.get(1).baseUrl()).link("blocked"), "blocked");
         blocked.waitForPeers(1, "relay");
 

@@ -85,12 +85,16 @@ class SavedBoardTest extends BrowserTest {
         SavedBoard board = SavedBoard.create(node.baseUrl(), newRoom());
         List<String> relayBodies = new CopyOnWriteArrayList<>();
         BoardPage open = openSaved(board, "open");
-        BrowserContext blockedContext = chromium.newContext(1280, 800, RelayFallbackTest.BLOCK_PEER_TO_PEER);
-        // Every relay body the page sends, as the server receives it.
-        blockedContext.route("**/relay/**", (Route route) -> {
-            relayBodies.add(route.request().postData());
-            route.resume();
-        });
+        // On SSE + POST (no WebSocket), so that every relayed body of this page is a request seen here.
+        BrowserContext blockedContext = chromium.newContext(1280, 800, RelayFallbackTest.BLOCK_PEER_TO_PEER,
+                DrawingTogetherTest.BLOCK_WEBSOCKETS);
+        // Every relay and broadcast body the page sends, as the server receives it.
+        for (String path : List.of("**/relay/**", "**/broadcast/**")) {
+            blockedContext.route(path, (Route route) -> {
+                relayBodies.add(route.request().postData());
+                route.resume();
+            });
+        }
         BoardPage blocked = BoardPage.openLink(blockedContext, board.link("blocked"), "blocked");
         blocked.waitForPeers(1, "relay");
 
@@ -227,6 +231,36 @@ class SavedBoardTest extends BrowserTest {
         ada.page.context().close();
         later.waitUntilSaved();
         eventually().until(() -> later.canvasHash().equals(picture));
+    }
+
+    @Test
+    void aSnapshotCarriesItsPictureAndAPageOpenedFromItShowsAndDrawsOnTheSamePixels() {
+        SavedBoard board = SavedBoard.create(node.baseUrl(), newRoom());
+        BoardPage ada = BoardPage.openLink(chromium.newContext(1280, 800),
+                node.baseUrl() + "/" + board.roomId() + "?name=ada&compact-after=12#" + board.key(), "ada");
+        // One entry per shape: the 13th append makes the page compact, holding exactly what it stored.
+        for (int i = 0; i < 13; i++) {
+            ada.selectTool(i % 2 == 0 ? "rect" : "ellipse");
+            ada.stroke(60 + 97 * i, 80 + 41 * i, 190 + 89 * i, 160 + 53 * i);
+        }
+        eventually().alias("a snapshot stands for every record")
+                .until(() -> board.read().getJsonObject("snapshot") != null && board.read().getJsonArray("records").isEmpty());
+        ada.waitUntilRendered();
+        String picture = ada.canvasHash();
+
+        BoardPage later = openSaved(board, "later");
+        later.waitUntilSaved();
+        later.waitUntilRendered();
+        assertThat(later.page.evaluate("() => window.drawbridge.state().storage.pictureUsed"))
+                .as("the page showed the snapshot's picture instead of drawing it").isEqualTo(true);
+        assertThat(later.canvasHash()).isEqualTo(picture);
+        // What is drawn over the picture lands as it does on the page that drew everything itself.
+        later.waitUntilJoined();
+        later.selectTool("pencil");
+        later.stroke(100, 700, 400, 200, 800, 650, 1200, 300);
+        eventually().until(() -> ada.entries() == later.entries());
+        eventually().until(() -> ada.canvasHash().equals(later.canvasHash()));
+        assertThat(later.canvasHash()).isNotEqualTo(picture);
     }
 
     private String blankHash() {

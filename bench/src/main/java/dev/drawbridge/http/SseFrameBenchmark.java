@@ -39,6 +39,6 @@ public class SseFrameBenchmark {
 
     @Benchmark
     public Buffer frame() {
-        return SseStream.frame(Long.toString(++id), message);
+        return SseStream.frameOf(Long.toString(++id), message);
     }
 }

@@ -29,6 +29,8 @@ final class Counters {
     volatile long addPeerTarget = Long.MAX_VALUE;
     volatile long lastDeliveryAt;
     private final Map<String, LongAdder> statuses = new ConcurrentHashMap<>();
+    /** The adders of {@link #statuses} counting each phase's 200s, by phase. */
+    private final Map<String, LongAdder> accepted = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> unexpectedEvents = new ConcurrentHashMap<>();
 
     void addPeerReceived() {
@@ -52,6 +54,19 @@ final class Counters {
     /** An HTTP answer's status, or the kind of failure when there was none; phase-qualified. */
     void status(String phase, String status) {
         statuses.computeIfAbsent(phase + " " + status, s -> new LongAdder()).increment();
+    }
+
+    /** A status as a number: a 200, the common case, is counted without building its key. */
+    void status(String phase, int status) {
+        if (status == 200) {
+            LongAdder ok = accepted.get(phase);
+            if (ok == null) {
+                ok = accepted.computeIfAbsent(phase, p -> statuses.computeIfAbsent(p + " 200", s -> new LongAdder()));
+            }
+            ok.increment();
+        } else {
+            status(phase, Integer.toString(status));
+        }
     }
 
     /** Requests of the phase answered with that status. */

@@ -4,20 +4,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,13 +28,20 @@ import java.util.function.BooleanSupplier;
  * summary. Runs on a few event loops (no thread per stream); the calling thread only coordinates.
  */
 final class LoadGenerator implements AutoCloseable {
-    private static final long REQUEST_TIMEOUT_MS = 30_000;
+    /**
+     * A request connection that reads nothing for this long is closed, failing the request it
+     * awaits: the bound on an unanswered request, without a timer per request.
+     */
+    private static final int REQUEST_IDLE_TIMEOUT_SECONDS = 30;
 
     private final Options o;
     private final Vertx vertx;
     private final List<Endpoint> endpoints = new ArrayList<>();
     private final Peer[] peers;
     private final Counters counters = new Counters();
+    private final Wire wire;
+    /** Drawbridge's HTTP API, for the trivial POSTs whatever the wire. */
+    private final SseWire http;
     private final Latency latency = new Latency();
     private final Latency requestLatency = new Latency();
     private final long startedAt = System.nanoTime();
@@ -50,6 +54,7 @@ final class LoadGenerator implements AutoCloseable {
     private long progressTimer;
     private long lastDeliveries;
     private long selfCpuAtStart;
+    private long selfAllocatedAtStart;
     private int storms;
 
     LoadGenerator(Options options) {
@@ -69,18 +74,23 @@ final class LoadGenerator implements AutoCloseable {
                 HttpClientOptions base = new HttpClientOptions().setLocalAddress(source)
                         .setTcpNoDelay(true).setKeepAlive(true).setConnectTimeout(10_000);
                 HttpClientAgent streams = vertx.httpClientBuilder()
-                        .with(new HttpClientOptions(base).setKeepAlive(false))
+                        .with(new HttpClientOptions(base).setKeepAlive(false).setIdleTimeout(0))
                         .with(new PoolOptions().setHttp1MaxSize(perEndpoint + 1).setMaxWaitQueueSize(-1)
                                 .setEventLoopSize(options.eventLoops()))
                         .build();
                 HttpClientAgent requests = vertx.httpClientBuilder()
-                        .with(base)
+                        .with(new HttpClientOptions(base).setIdleTimeout(REQUEST_IDLE_TIMEOUT_SECONDS))
                         .with(new PoolOptions().setHttp1MaxSize(options.connections()).setMaxWaitQueueSize(-1)
                                 .setEventLoopSize(options.eventLoops()))
                         .build();
-                endpoints.add(new Endpoint(url, source, streams, requests));
+                WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions()
+                        .setLocalAddress(source).setTcpNoDelay(true).setConnectTimeout(10_000)
+                        .setMaxConnections(perEndpoint + 1));
+                endpoints.add(new Endpoint(url, source, streams, requests, sockets));
             }
         }
+        wire = Wire.of(options.server(), counters);
+        http = new SseWire(counters);
         peers = new Peer[options.clients()];
         for (int i = 0; i < peers.length; i++) {
             // Consecutive peers go to different nodes, so a room spans nodes when there are several.
@@ -96,13 +106,14 @@ final class LoadGenerator implements AutoCloseable {
         JsonObject summary = new JsonObject()
                 .put("label", o.label().isEmpty() ? o.mode().flag() : o.label())
                 .put("mode", o.mode().flag())
+                .put("server", o.server().flag())
                 .put("settings", settings());
         Set<Integer> nodePorts = new HashSet<>();
         o.urls().forEach(u -> nodePorts.add(u.getPort()));
         ServerProbe server = new ServerProbe(o.serverPid(), o.redisPid(), o.redisPort(), nodePorts);
 
         phase = "tokens";
-        Pacer tokens = pace(peers.length, 0, o.openConcurrency(), k -> token(peers[(int) k]));
+        Pacer tokens = pace(peers.length, 0, o.openConcurrency(), k -> wire.identify(peers[(int) k]));
         await(tokens.start());
         summary.put("tokens", new JsonObject().put("seconds", round(tokens.elapsedSeconds()))
                 .put("perSecond", round(tokens.completed() / tokens.elapsedSeconds())));
@@ -110,7 +121,7 @@ final class LoadGenerator implements AutoCloseable {
 
         JsonObject before = server.sample();
         phase = "streams";
-        Pacer streams = pace(peers.length, 0, o.openConcurrency(), k -> openStream(peers[(int) k]));
+        Pacer streams = pace(peers.length, 0, o.openConcurrency(), k -> wire.connect(peers[(int) k]));
         await(streams.start());
         long connected = countMatching(p -> p.connected.future().succeeded());
         summary.put("streams", new JsonObject().put("requested", peers.length).put("connected", connected)
@@ -161,7 +172,7 @@ final class LoadGenerator implements AutoCloseable {
         // Warm-up relays travel as event "warm": they reach neither the latency histogram nor the ledgers.
         long total = (long) o.messages() * measuredPeers();
         JsonObject cpuBefore = server.sample();
-        selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
+        markSelf();
         phase = "relay";
         long deliveredBefore = counters.deliveries.sum();
         Pacer relays = pace(total, o.rate(), o.inFlight(), k -> relay(k, "load"));
@@ -229,7 +240,7 @@ final class LoadGenerator implements AutoCloseable {
         }
         Latency postLatency = new Latency();
         JsonObject cpuBefore = server.sample();
-        selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
+        markSelf();
         phase = name;
         Pacer posts = pace(total, o.rate(), o.inFlight(), k -> {
             long sent = System.nanoTime();
@@ -258,7 +269,7 @@ final class LoadGenerator implements AutoCloseable {
             sleepUntil(() -> false, 2);
         }
         JsonObject cpuBefore = server.sample();
-        selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
+        markSelf();
         JsonObject join = joinRooms("join-storm");
         cpu(join, cpuBefore, server.sample(), join.getLong("joinsAccepted"), "cpuMicrosPerJoin");
         summary.put("joinStorm", join);
@@ -288,7 +299,8 @@ final class LoadGenerator implements AutoCloseable {
             }
             rooms.add(room);
         }
-        long expected = rooms.stream().mapToLong(r -> (long) r.size() * (r.size() - 1)).sum();
+        long expected = !wire.announcesMembership() ? 0
+                : rooms.stream().mapToLong(r -> (long) r.size() * (r.size() - 1)).sum();
         long before = counters.addPeers.get();
         counters.addPeersCompleteAt = 0;
         counters.addPeerTarget = before + expected;
@@ -297,11 +309,11 @@ final class LoadGenerator implements AutoCloseable {
         long start = System.nanoTime();
         List<Future<Void>> chains = new ArrayList<>(rooms.size());
         for (List<Peer> room : rooms) {
-            Future<Void> chain = Future.succeededFuture();
+            Future<Void> chain = onLoop();
             for (Peer p : room) {
                 chain = chain.compose(v -> {
                     long sent = System.nanoTime();
-                    return post(p, "/" + p.roomId + "/join", "", name).map(status -> {
+                    return answer(name, wire.join(p, p.roomId)).map(status -> {
                         joinLatency.record(System.nanoTime() - sent);
                         return (Void) null;
                     });
@@ -318,7 +330,8 @@ final class LoadGenerator implements AutoCloseable {
         for (List<Peer> room : rooms) {
             for (Peer p : room) {
                 // The s-th joiner is offered to by nobody before it: it offers to the s already there.
-                if (p.addPeersOffer != p.slot || p.addPeersAnswer != room.size() - 1 - p.slot) {
+                if (wire.announcesMembership()
+                        && (p.addPeersOffer != p.slot || p.addPeersAnswer != room.size() - 1 - p.slot)) {
                     wrongOffer++;
                 }
             }
@@ -339,15 +352,16 @@ final class LoadGenerator implements AutoCloseable {
 
     /** Every room empties, members in join order; each leave tells the members still there. */
     private JsonObject leaveRooms() {
-        long expected = rooms.stream().mapToLong(r -> (long) r.size() * (r.size() - 1) / 2).sum();
+        long expected = !wire.announcesMembership() ? 0
+                : rooms.stream().mapToLong(r -> (long) r.size() * (r.size() - 1) / 2).sum();
         long before = counters.removePeers.sum();
         phase = "leave";
         long start = System.nanoTime();
         List<Future<Void>> chains = new ArrayList<>(rooms.size());
         for (List<Peer> room : rooms) {
-            Future<Void> chain = Future.succeededFuture();
+            Future<Void> chain = onLoop();
             for (Peer p : room) {
-                chain = chain.compose(v -> post(p, "/" + p.roomId + "/leave", "", "leave").mapEmpty());
+                chain = chain.compose(v -> answer("leave", wire.leave(p, p.roomId)).mapEmpty());
             }
             chains.add(chain);
         }
@@ -362,45 +376,6 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     // ---- protocol requests ----
-
-    private Future<?> token(Peer p) {
-        Endpoint e = p.endpoint;
-        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(e.host()).setPort(e.port())
-                .setURI("/access").putHeader("Content-Type", "application/json").setTimeout(REQUEST_TIMEOUT_MS);
-        String body = new JsonObject().put("username", p.username).encode();
-        return e.requests().request(request)
-                .compose(r -> r.send(body))
-                .compose(response -> response.body().map(b -> {
-                    counters.status("access", Integer.toString(response.statusCode()));
-                    if (response.statusCode() == 200) {
-                        p.token = new JsonObject(b).getString("token");
-                        p.id = peerIdOf(p.token);
-                    }
-                    return null;
-                }))
-                .onFailure(failure -> counters.status("access", failureName(failure)));
-    }
-
-    private Future<?> openStream(Peer p) {
-        Endpoint e = p.endpoint;
-        RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(e.host()).setPort(e.port())
-                .setURI("/connect").putHeader("Accept", "text/event-stream")
-                .putHeader("Authorization", "Bearer " + p.token).setIdleTimeout(0).setConnectTimeout(10_000);
-        return e.streams().request(request)
-                .compose(r -> r.send())
-                .compose(response -> {
-                    counters.status("connect", Integer.toString(response.statusCode()));
-                    if (response.statusCode() != 200) {
-                        return response.body().transform(x -> Future.failedFuture("status " + response.statusCode()));
-                    }
-                    p.streamConnection = response.request().connection();
-                    response.handler(p::onBytes);
-                    response.endHandler(v -> counters.streamsEnded.increment());
-                    response.exceptionHandler(failure -> counters.status("stream", failureName(failure)));
-                    return p.connected.future().timeout(30, TimeUnit.SECONDS);
-                })
-                .onFailure(failure -> counters.status("connect", failureName(failure)));
-    }
 
     /**
      * The k-th relay: senders in turn, each to its room-mates in turn. PROTOCOL.md orders the events
@@ -420,7 +395,7 @@ final class LoadGenerator implements AutoCloseable {
     private Future<Integer> floodRelay(Peer flooder, long k) {
         String body = "{\"f\":" + flooder.index + ",\"s\":" + k + ",\"t\":" + System.nanoTime()
                 + ",\"p\":\"" + padding + "\"}";
-        return post(flooder, "/relay/" + flooder.mates[0].id + "/warm", body, "flood");
+        return answer("flood", wire.relay(flooder, flooder.mates[0], "warm", body));
     }
 
     private Future<Integer> relay(long k, String event) {
@@ -435,7 +410,7 @@ final class LoadGenerator implements AutoCloseable {
             long sent = System.nanoTime();
             String body = "{\"f\":" + sender.index + ",\"s\":" + seq + ",\"t\":" + sent
                     + ",\"p\":\"" + padding + "\"}";
-            return post(sender, "/relay/" + target.id + "/" + event, body, phaseName)
+            return answer(phaseName, wire.relay(sender, target, event, body))
                     .onComplete(done -> {
                         if (event.equals("load")) {
                             requestLatency.record(System.nanoTime() - sent);
@@ -445,35 +420,18 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     private Future<Integer> trivialPost(long k, String name) {
-        Peer p = peers[(int) (k % peers.length)];
-        return post(p, "/access/refresh", "", name);
+        return answer(name, http.trivial(peers[(int) (k % peers.length)]));
     }
 
-    /** An authenticated POST; answers its status, or -1 when it got none. Records the status. */
-    private Future<Integer> post(Peer p, String uri, String body, String phaseName) {
-        Endpoint e = p.endpoint;
-        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(e.host()).setPort(e.port())
-                .setURI(uri).putHeader("Authorization", "Bearer " + p.token)
-                .putHeader("Content-Type", "application/json").setTimeout(REQUEST_TIMEOUT_MS);
-        return e.requests().request(request)
-                .compose(r -> r.send(Buffer.buffer(body)))
-                .compose(response -> response.body().map(b -> {
-                    counters.status(phaseName, Integer.toString(response.statusCode()));
-                    return response.statusCode();
-                }))
-                .recover(failure -> {
-                    counters.status(phaseName, failureName(failure));
-                    return Future.succeededFuture(-1);
-                });
-    }
-
-    static String peerIdOf(String jwt) {
-        String[] parts = jwt.split("\\.");
-        if (parts.length != 3) {
-            throw new IllegalStateException("the node answered a token that is not a JWT");
-        }
-        String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
-        return new JsonObject(claims).getString("id");
+    /** Records the answer's status under the phase (or how it failed); answers the status, -1 when none came. */
+    private Future<Integer> answer(String phaseName, Future<Integer> answer) {
+        return answer.map(status -> {
+            counters.status(phaseName, status);
+            return status;
+        }).recover(failure -> {
+            counters.status(phaseName, failureName(failure));
+            return Future.succeededFuture(-1);
+        });
     }
 
     // ---- bookkeeping ----
@@ -540,8 +498,39 @@ final class LoadGenerator implements AutoCloseable {
                 round((after.getLong("systemCpuMicros", 0L) - before.getLong("systemCpuMicros", 0L)) / 1e3));
         // The load generator shares the machine: its own CPU time tells how much of it the run took.
         into.put("loadgenCpuMillis", round((ProcStats.cpuMicros(ProcessHandle.current().pid()) - selfCpuAtStart) / 1e3));
+        // Bytes the load generator allocated per request: unlike its CPU time, the machine's load does not move it.
+        if (count > 0 && selfAllocatedAtStart >= 0) {
+            into.put("loadgenAllocatedBytesPerRequest", Math.round((allocatedBytes() - selfAllocatedAtStart) / (double) count));
+        }
         into.put(name, count == 0 ? null : round(micros / (double) count));
+        // A thread that went to sleep is woken once: voluntary switches per request are its wake-ups.
+        perRequest(into, before, after, "voluntarySwitches", count, "serverWakeupsPerRequest");
+        perRequest(into, before, after, "involuntarySwitches", count, "serverPreemptionsPerRequest");
+        perRequest(into, before, after, "redisVoluntarySwitches", count, "redisWakeupsPerRequest");
         into.put("serverRssKbAfter", after.getLong("rssKb"));
+    }
+
+    private void markSelf() {
+        selfCpuAtStart = ProcStats.cpuMicros(ProcessHandle.current().pid());
+        selfAllocatedAtStart = allocatedBytes();
+    }
+
+    /** Bytes allocated by all of this process' threads so far, or -1 when the JVM cannot tell. */
+    private static long allocatedBytes() {
+        if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()) {
+            return threads.getTotalThreadAllocatedBytes();
+        }
+        return -1;
+    }
+
+    private static void perRequest(JsonObject into, JsonObject before, JsonObject after, String key, long count,
+                                   String name) {
+        long a = after.getLong(key, -1L);
+        long b = before.getLong(key, -1L);
+        if (a >= 0 && b >= 0 && count > 0) {
+            into.put(name, round((a - b) / (double) count));
+        }
     }
 
     /** Latency at a spread of percentiles, for charts. */
@@ -590,6 +579,18 @@ final class LoadGenerator implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * Completes on an event loop of the generator's Vert.x: a chain of requests composed on it issues
+     * every request from that loop. Issued from this run's own thread instead, the first request of
+     * each chain raced the client's connection pool, and now and then a later request of the chain
+     * waited for a connection forever (1 run in 6 of RealNodeTest's relay run, a leave).
+     */
+    private Future<Void> onLoop() {
+        io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
+        vertx.runOnContext(v -> started.complete());
+        return started.future();
     }
 
     private <T> T await(Future<T> future) {

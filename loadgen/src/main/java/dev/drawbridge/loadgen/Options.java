@@ -31,7 +31,33 @@ record Options(
         boolean leave,
         String label,
         String out,
-        int flood) {
+        int flood,
+        Server server) {
+
+    /** The kind of server, and so the wire the load generator speaks to it ({@link Wire}). */
+    enum Server {
+        /** Drawbridge over SSE + POST (PROTOCOL.md). */
+        DRAWBRIDGE,
+        /** Drawbridge over its WebSocket transport. */
+        DRAWBRIDGE_WS,
+        /** The PeerJS server (npm {@code peer}). */
+        PEERJS,
+        /** socket.io running scripts/compare-servers/socketio.js. */
+        SOCKETIO;
+
+        static Server of(String text) {
+            for (Server s : values()) {
+                if (s.flag().equals(text)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("--server must be drawbridge, drawbridge-ws, peerjs or socketio, not " + text);
+        }
+
+        String flag() {
+            return name().toLowerCase().replace('_', '-');
+        }
+    }
 
     /** What a run does. */
     enum Mode {
@@ -92,6 +118,9 @@ record Options(
         flag("out", "", "also write the JSON summary to this file");
         flag("flood", "0", "relay mode: one more room whose first peer floods its mate with this many relays in flight "
                 + "while the others are measured (0: no flood)");
+        flag("server", "drawbridge", "what --url runs: drawbridge (SSE + POST), drawbridge-ws (its WebSocket), "
+                + "peerjs (PeerJS server), socketio (scripts/compare-servers/socketio.js); the last two have no "
+                + "add-peer, trivial POST or flood");
     }
 
     private static void flag(String name, String fallback, String help) {
@@ -154,6 +183,13 @@ record Options(
             throw new IllegalArgumentException("--clients x --messages must stay under " + MAX_TOTAL_MESSAGES);
         }
         int sources = intIn(values, "source-addresses", 1, 250);
+        Server server = Server.of(values.get("server"));
+        if (server == Server.PEERJS || server == Server.SOCKETIO) {
+            if (bool(values, "compare-post") || !values.get("flood").strip().equals("0") || mode == Mode.POST) {
+                throw new IllegalArgumentException("--server " + server.flag()
+                        + " has no trivial POST and no flood: --mode post, --compare-post and --flood are Drawbridge's");
+            }
+        }
         return new Options(mode, List.copyOf(urls), clients, roomSize, messages,
                 doubleIn(values, "rate", 0, 500_000),
                 intIn(values, "in-flight", 1, 20_000),
@@ -173,7 +209,8 @@ record Options(
                 bool(values, "leave"),
                 values.get("label"),
                 values.get("out"),
-                intIn(values, "flood", 0, 5_000));
+                intIn(values, "flood", 0, 5_000),
+                server);
     }
 
     /** The source address of the i-th group: 127.0.0.2, 127.0.0.3, ... */

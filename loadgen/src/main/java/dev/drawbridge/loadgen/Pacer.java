@@ -14,6 +14,9 @@ import java.util.function.LongFunction;
  * Completes once every issued operation has been answered.
  */
 final class Pacer {
+    private static final int MAX_DEPTH = 32;
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
     private final Vertx vertx;
     private final long total;
     private final double rate;
@@ -127,7 +130,19 @@ final class Pacer {
             return;
         }
         if (rate <= 0) {
-            issueOne();
+            // An operation answered at once (a wire with nothing to ask the server) is answered inside
+            // issueOne: past a few levels of that recursion the next one starts on a fresh stack.
+            int[] depth = DEPTH.get();
+            if (depth[0] >= MAX_DEPTH) {
+                vertx.runOnContext(v -> issueOne());
+                return;
+            }
+            depth[0]++;
+            try {
+                issueOne();
+            } finally {
+                depth[0]--;
+            }
         }
     }
 

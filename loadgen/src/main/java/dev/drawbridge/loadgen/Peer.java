@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.WebSocket;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -20,13 +21,20 @@ final class Peer {
     final String username;
     final Endpoint endpoint;
     String token;
+    /** {@code "Bearer " + token}, made once. */
+    String bearer;
     String id;
     String roomId;
     /** Position in the room's join order: 0 joins first. */
     int slot;
     Peer[] mates = new Peer[0];
     HttpConnection streamConnection;
+    /** The peer's WebSocket, on the wires that use one. */
+    WebSocket socket;
+    /** Answers awaited on the peer's socket, on the wires that acknowledge. */
+    final Acks acks = new Acks();
     final Promise<Void> connected = Promise.promise();
+    private String relayPrefix;
 
     private final Counters counters;
     private final Latency latency;
@@ -73,6 +81,15 @@ final class Peer {
         return endpoint.requests();
     }
 
+    /** {@code /relay/<id>/<event>}: the path of a relay to this peer. */
+    String relayPath(String event) {
+        String prefix = relayPrefix;
+        if (prefix == null) {
+            prefix = relayPrefix = "/relay/" + id + "/";
+        }
+        return prefix + event;
+    }
+
     /** Bytes of the stream, as they come. */
     void onBytes(Buffer bytes) {
         receivedAt = System.nanoTime();
@@ -85,26 +102,42 @@ final class Peer {
     }
 
     private void onEvent(SseParser.Event event) {
-        long id = event.numericId();
         switch (event.event()) {
-            case "connected" -> {
-                if (event.id() != null) {
-                    counters.unexpectedIds.increment();
-                }
-                connected.tryComplete();
-                return;
-            }
-            case "ping" -> {
-                if (event.id() != null) {
-                    counters.unexpectedIds.increment();
-                }
-                counters.pings.increment();
-                return;
-            }
+            case "connected" -> serverEvent(event.id() != null, true);
+            case "ping" -> serverEvent(event.id() != null, false);
             default -> {
-                // Every other event is delivered and numbered.
+                numbered(event.numericId());
+                String data = event.data();
+                switch (event.event()) {
+                    case "load", "warm" -> {
+                        boolean named = data.startsWith(SSE_SENDER);
+                        relayed(data, named ? SSE_SENDER.length() : -1, data.indexOf("\"data\":"),
+                                event.event().equals("load"));
+                    }
+                    case "add-peer" -> addPeer(data.contains("\"offer\":true"));
+                    case "remove-peer" -> removePeer();
+                    default -> counters.unexpectedEvent(event.event());
+                }
             }
         }
+    }
+
+    private static final String SSE_SENDER = "{\"peer\":{\"id\":\"";
+
+    /** {@code connected} (which completes {@link #connected}) or {@code ping}: neither carries an id. */
+    void serverEvent(boolean hadId, boolean isConnected) {
+        if (hadId) {
+            counters.unexpectedIds.increment();
+        }
+        if (isConnected) {
+            connected.tryComplete();
+        } else {
+            counters.pings.increment();
+        }
+    }
+
+    /** Every other event is delivered and numbered: ids rise by one per peer; -1 is no id. */
+    void numbered(long id) {
         if (id < 0) {
             counters.missingIds.increment();
         } else {
@@ -113,47 +146,48 @@ final class Peer {
             }
             lastId = id;
         }
-        switch (event.event()) {
-            case "load" -> relayed(event.data(), true);
-            case "warm" -> relayed(event.data(), false);
-            case "add-peer" -> {
-                if (event.data().contains("\"offer\":true")) {
-                    addPeersOffer++;
-                } else {
-                    addPeersAnswer++;
-                }
-                counters.addPeerReceived();
-            }
-            case "remove-peer" -> {
-                removePeers++;
-                counters.removePeers.increment();
-            }
-            default -> counters.unexpectedEvent(event.event());
-        }
     }
 
-    /** {@code {"peer":{"id":..,"username":..},"data":{"f":sender,"s":seq,"t":nanos,...}}} */
-    private void relayed(String data, boolean measured) {
-        int body = data.indexOf("\"data\":");
-        if (body < 0) {
-            counters.malformed.increment();
-            return;
+    void addPeer(boolean offer) {
+        if (offer) {
+            addPeersOffer++;
+        } else {
+            addPeersAnswer++;
         }
-        long from = number(data, "\"f\":", body);
-        long seq = number(data, "\"s\":", body);
-        long sentAt = number(data, "\"t\":", body);
+        counters.addPeerReceived();
+    }
+
+    void removePeer() {
+        removePeers++;
+        counters.removePeers.increment();
+    }
+
+    /**
+     * A relayed message in {@code text}: the sender's id as the server named it starts at
+     * {@code senderAt} (-1: the server named none), and the body sent, {@code {"f":sender,
+     * "s":seq,"t":nanos,...}}, at {@code bodyAt}. Answers the sender's index, or -1 when malformed.
+     */
+    int relayed(String text, int senderAt, int bodyAt, boolean measured) {
+        if (bodyAt < 0) {
+            counters.malformed.increment();
+            return -1;
+        }
+        long from = number(text, "\"f\":", bodyAt);
+        long seq = number(text, "\"s\":", bodyAt);
+        long sentAt = number(text, "\"t\":", bodyAt);
         if (from < 0 || from >= everyone.length || seq < 0) {
             counters.malformed.increment();
-            return;
+            return -1;
         }
         Peer sender = everyone[(int) from];
-        // The server names the sender from its token: it must be the peer that sent this.
-        if (!data.startsWith("{\"peer\":{\"id\":\"" + sender.id + "\"")) {
+        // The server names the sender from its token (or its socket): it must be the peer that sent this.
+        if (senderAt < 0 || !text.startsWith(sender.id, senderAt)
+                || text.length() <= senderAt + sender.id.length() || text.charAt(senderAt + sender.id.length()) != '"') {
             counters.wrongSender.increment();
         }
         if (!measured) {
             counters.warmDeliveries.increment();
-            return;
+            return (int) from;
         }
         latency.record(receivedAt - sentAt);
         PairLedger.Arrival arrival;
@@ -161,6 +195,12 @@ final class Peer {
             arrival = fromSender.computeIfAbsent((int) from, f -> new PairLedger()).record((int) seq);
         }
         counters.delivered(arrival);
+        return (int) from;
+    }
+
+    /** Marks the arrival time of what a socket delivers next (the stream does it in {@link #onBytes}). */
+    void received() {
+        receivedAt = System.nanoTime();
     }
 
     /** The non-negative whole number after {@code key}, searching from {@code from}; -1 if absent. */

@@ -67,6 +67,34 @@ final class ProcStats {
         return (utime + stime) * 1_000_000L / CLOCK_TICKS;
     }
 
+    /**
+     * Context switches of all the process' threads so far, voluntary (a thread went to sleep: each
+     * is one wake-up later) and not (it was preempted), summed over /proc/PID/task/*&#47;status;
+     * {-1, -1} when unreadable.
+     */
+    static long[] contextSwitches(long pid) {
+        long voluntary = 0;
+        long involuntary = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            voluntary += Long.parseLong(line.substring(24).strip());
+                        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            involuntary += Long.parseLong(line.substring(27).strip());
+                        }
+                    }
+                } catch (IOException e) {
+                    // The thread ended while listing.
+                }
+            }
+            return new long[] {voluntary, involuntary};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
     /** Open file descriptors of the process, or -1. */
     static long openFiles(long pid) {
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {

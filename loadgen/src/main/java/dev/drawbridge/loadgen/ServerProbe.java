@@ -25,6 +25,7 @@ final class ServerProbe {
         JsonObject s = new JsonObject();
         if (redisPid > 0) {
             s.put("redisCpuMicros", ProcStats.cpuMicros(redisPid));
+            s.put("redisVoluntarySwitches", ProcStats.contextSwitches(redisPid)[0]);
         }
         if (pid <= 0) {
             return s;
@@ -34,6 +35,8 @@ final class ServerProbe {
                 .put("cpuMicros", ProcStats.cpuMicros(pid))
                 .put("systemCpuMicros", ProcStats.systemCpuMicros(pid))
                 .put("threads", ProcStats.threads(pid))
+                .put("voluntarySwitches", ProcStats.contextSwitches(pid)[0])
+                .put("involuntarySwitches", ProcStats.contextSwitches(pid)[1])
                 .put("openFiles", ProcStats.openFiles(pid));
         if (redisPort > 0) {
             s.put("redisConnections", ProcStats.connectionsTo(pid, redisPort, nodePorts));

@@ -1,7 +1,7 @@
 package dev.drawbridge.loadgen;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -33,7 +33,9 @@ final class SseParser {
     }
 
     private final Consumer<Event> sink;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+    /** The bytes of the line being read: {@code length} of them, the buffer grown as needed. */
+    private byte[] line = new byte[512];
+    private int length;
     private boolean lastWasCr;
     private final StringBuilder data = new StringBuilder();
     private boolean hasData;
@@ -63,7 +65,7 @@ final class SseParser {
                     start = i + 1;
                     continue;
                 }
-                line.write(bytes, start, i - start);
+                append(bytes, start, i - start);
                 endOfLine();
                 lastWasCr = b == '\r';
                 start = i + 1;
@@ -71,7 +73,15 @@ final class SseParser {
                 lastWasCr = false;
             }
         }
-        line.write(bytes, start, end - start);
+        append(bytes, start, end - start);
+    }
+
+    private void append(byte[] bytes, int from, int count) {
+        if (length + count > line.length) {
+            line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
+        }
+        System.arraycopy(bytes, from, line, length, count);
+        length += count;
     }
 
     /** The id that a reconnection would send as {@code Last-Event-ID}. */
@@ -84,46 +94,62 @@ final class SseParser {
         return comments;
     }
 
+    /**
+     * One line: the field's name is matched on the bytes, and only a value that is kept (data,
+     * event, id) is decoded, since this runs for every line of every stream.
+     */
     private void endOfLine() {
-        String text = line.toString(StandardCharsets.UTF_8);
-        line.reset();
-        if (text.isEmpty()) {
+        int n = length;
+        length = 0;
+        if (n == 0) {
             dispatch();
             return;
         }
-        if (text.charAt(0) == ':') {
+        if (line[0] == ':') {
             comments++;
             return;
         }
-        int colon = text.indexOf(':');
-        String field = colon < 0 ? text : text.substring(0, colon);
-        String value = "";
-        if (colon >= 0) {
-            int from = colon + 1;
-            if (from < text.length() && text.charAt(from) == ' ') {
-                from++;
-            }
-            value = text.substring(from);
-        }
-        switch (field) {
-            case "data" -> {
-                if (hasData) {
-                    data.append('\n');
-                }
-                data.append(value);
-                hasData = true;
-            }
-            case "event" -> event = value;
-            case "id" -> {
-                if (value.indexOf('\0') < 0) {
-                    id = value;
-                    lastEventId = value;
-                }
-            }
-            default -> {
-                // "retry" and unknown fields change nothing that is measured here.
+        int colon = -1;
+        for (int i = 0; i < n; i++) {
+            if (line[i] == ':') {
+                colon = i;
+                break;
             }
         }
+        int nameEnd = colon < 0 ? n : colon;
+        int from = colon < 0 ? n : colon + 1;
+        if (from < n && line[from] == ' ') {
+            from++;
+        }
+        if (is("data", nameEnd)) {
+            if (hasData) {
+                data.append('\n');
+            }
+            data.append(new String(line, from, n - from, StandardCharsets.UTF_8));
+            hasData = true;
+        } else if (is("event", nameEnd)) {
+            event = new String(line, from, n - from, StandardCharsets.UTF_8);
+        } else if (is("id", nameEnd)) {
+            String value = new String(line, from, n - from, StandardCharsets.UTF_8);
+            if (value.indexOf('\0') < 0) {
+                id = value;
+                lastEventId = value;
+            }
+        }
+        // "retry" and unknown fields change nothing that is measured here.
+    }
+
+    /** Whether the line's first {@code nameLength} bytes are the ASCII field name. */
+    private boolean is(String name, int nameLength) {
+        if (nameLength != name.length()) {
+            return false;
+        }
+        for (int i = 0; i < nameLength; i++) {
+            if (line[i] != name.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void dispatch() {

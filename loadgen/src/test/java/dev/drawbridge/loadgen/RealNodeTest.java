@@ -29,6 +29,7 @@ class RealNodeTest {
     private static Process node;
     private static int port;
     private static Path log;
+    private static Path data;
 
     @BeforeAll
     static void startNode() throws Exception {
@@ -41,8 +42,12 @@ class RealNodeTest {
         }
         log = Files.createTempFile("drawbridge-node", ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // Its boards in a folder of its own, not in the working directory.
+        data = Files.createTempDirectory("drawbridge-loadgen-data");
         node = new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xmx256m", "-jar", JAR.toString(),
-                "--port", Integer.toString(port), "--host", "127.0.0.1")
+                "--port", Integer.toString(port), "--host", "127.0.0.1", "--data-dir", data.toString(),
+                // Stopped when the class ends: no load balancer to wait for.
+                "--drain-spread", "1s", "--drain-timeout", "5s")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         HttpClient http = HttpClient.newHttpClient();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -69,6 +74,11 @@ class RealNodeTest {
             node.destroy();
             if (!node.waitFor(20, TimeUnit.SECONDS)) {
                 node.destroyForcibly();
+            }
+        }
+        if (data != null) {
+            try (var files = Files.walk(data)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
     }
@@ -99,6 +109,22 @@ class RealNodeTest {
         assertThat(events.getLong("idGaps")).isZero();
         assertThat(events.getLong("connectedOrPingWithId")).isZero();
         assertThat(events.getLong("wrongSender")).isZero();
+        assertThat(summary.getJsonObject("httpErrors").isEmpty()).isTrue();
+    }
+
+    @Test
+    void overTheNodesWebSocketRelaysArriveOnceEachInOrderAndMembershipIsAnnounced() {
+        JsonObject summary = run("--server", "drawbridge-ws", "--mode", "relay", "--clients", "12", "--room-size", "4",
+                "--messages", "20", "--in-flight", "8");
+
+        JsonObject relay = summary.getJsonObject("relay");
+        assertThat(relay.getLong("accepted")).isEqualTo(12 * 20);
+        assertThat(relay.getLong("delivered")).isEqualTo(12 * 20);
+        assertThat(relay.getLong("duplicated")).isZero();
+        assertThat(relay.getLong("reordered")).isZero();
+        assertThat(summary.getJsonObject("join").getLong("addPeerReceived")).isEqualTo(3 * 4 * 3);
+        assertThat(summary.getJsonObject("leave").getLong("removePeerReceived")).isEqualTo(3 * 6);
+        assertThat(summary.getJsonObject("events").getLong("idGaps")).isZero();
         assertThat(summary.getJsonObject("httpErrors").isEmpty()).isTrue();
     }
 

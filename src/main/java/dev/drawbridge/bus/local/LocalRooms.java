@@ -116,6 +116,21 @@ public final class LocalRooms implements Rooms {
     }
 
     @Override
+    public synchronized Future<Optional<List<Peer>>> othersIn(String roomId, String peerId) {
+        LinkedHashMap<String, Peer> room = members.get(roomId);
+        if (room == null || !room.containsKey(peerId)) {
+            return Future.succeededFuture(Optional.empty());
+        }
+        List<Peer> others = new ArrayList<>(room.size() - 1);
+        room.values().forEach(member -> {
+            if (!member.id().equals(peerId)) {
+                others.add(member);
+            }
+        });
+        return Future.succeededFuture(Optional.of(others));
+    }
+
+    @Override
     public void onEvicted(Consumer<Eviction> listener) {
         // A node alone has no dead peers to reap.
     }

@@ -27,4 +27,13 @@ public interface Commands {
      * only for reads, which fail together when Redis does.
      */
     Future<List<Response>> readTogether(List<Request> reads);
+
+    /**
+     * Whether commands of different slots sent from one thread run in the order sent (one
+     * connection: standalone Redis). False on Redis Cluster, where two slots may live on two
+     * primaries: a caller that needs one to run before the other waits for its answer.
+     */
+    default boolean ordersAcrossSlots() {
+        return true;
+    }
 }

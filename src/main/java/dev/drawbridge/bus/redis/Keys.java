@@ -1,6 +1,7 @@
 package dev.drawbridge.bus.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntPredicate;
 
 /**
  * Every key and channel the Redis backend uses (see {@code docs/REDIS.md}). The part in braces is
@@ -85,6 +86,29 @@ final class Keys {
 
     /** STRING: Redis' time (ms) when a liveness script last ran; a long silence is a pause, not deaths. */
     static final String CLOCK = PREFIX + "{nodes}:clock";
+
+    /**
+     * Sharded channel on which one subscriber connection hears its own probes ({@link Probe}):
+     * private to that connection, its hash tag {@code probe:<tag>} chosen so that its slot lives
+     * on the connection's server ({@link #probeTag}).
+     */
+    static String probeChannel(int tag, String connection) {
+        return PREFIX + "{probe:" + tag + "}:" + connection;
+    }
+
+    /**
+     * The smallest tag whose probe channel's slot {@code served} accepts, or -1 when none does. On a
+     * primary that serves a third of the slots the search ends after about three CRC16s; the result
+     * is kept by the caller until its slot changes owner.
+     */
+    static int probeTag(IntPredicate served) {
+        for (int tag = 0; tag < 1 << 20; tag++) {
+            if (served.test(slot("probe:" + tag))) {
+                return tag;
+            }
+        }
+        return -1;
+    }
 
     /** The Redis Cluster slot of a key or channel (CRC16/XMODEM of its hash tag, modulo 16384). */
     static int slot(String key) {

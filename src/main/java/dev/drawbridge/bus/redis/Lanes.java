@@ -22,7 +22,7 @@ import java.util.List;
 final class Lanes implements Commands {
 
     /** One event loop's connections. */
-    record Lane(EventLoop loop, Link commands, Subscriber subscriber) {}
+    record Lane(EventLoop loop, LaneCommands commands, Subscriptions subscriber) {}
 
     private final Lane[] lanes;
 
@@ -60,5 +60,10 @@ final class Lanes implements Commands {
     @Override
     public Future<List<Response>> readTogether(List<Request> reads) {
         return current().commands().readTogether(reads);
+    }
+
+    @Override
+    public boolean ordersAcrossSlots() {
+        return lanes[0].commands().ordersAcrossSlots();
     }
 }

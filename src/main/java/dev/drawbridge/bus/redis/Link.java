@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  * <p>Thread-safe: commands may be sent from any thread; those sent from one thread are written in
  * that order, which is what keeps {@code deliver} ordered per caller.
  */
-final class Link implements Commands {
+final class Link implements LaneCommands {
     private static final Logger log = LoggerFactory.getLogger(Link.class);
 
     private final Vertx vertx;
@@ -100,14 +100,60 @@ final class Link implements Commands {
     private record TurnReader(int from, int count, Promise<List<Response>> answers) {}
 
     /** The first connection. Fails when Redis cannot be reached, and then does not retry. */
-    Future<Void> start() {
+    private Future<Void> startOnce() {
         long period = Math.max(10, settings.commandTimeout().toMillis() / 10);
         sweepTimer = vertx.setPeriodic(period, timer -> failOverdue());
         return attempt().recover(t -> Future.failedFuture(unavailable("cannot connect " + name, t)));
     }
 
-    boolean isUp() {
+    @Override
+    public Future<Void> start() {
+        return startOnce();
+    }
+
+    @Override
+    public boolean isUp() {
         return connection != null;
+    }
+
+    @Override
+    public Future<Void> ping() {
+        return send(Request.cmd(Command.PING)).mapEmpty();
+    }
+
+    /**
+     * The first connection, retried in the background when it fails (a link to a node found
+     * later, whose failure at start says nothing of the rest). The future tells the first attempt.
+     */
+    Future<Void> open() {
+        return startOnce().onFailure(t -> scheduleRetry());
+    }
+
+    /**
+     * Ends the current connection as if it had dropped (it reconnects, and its owner restores its
+     * state): for a connection whose state is no longer known.
+     */
+    void drop(String why) {
+        RedisConnection c = connection;
+        if (c != null) {
+            log.info("Redis {}: {}; reconnecting", name, why);
+            c.close();
+        }
+    }
+
+    /**
+     * {@code ASKING} and the command in one write, for a command redirected with {@code ASK}
+     * (a slot being migrated to this node); fails as {@link #sendRaw} does.
+     */
+    Future<Response> sendAsking(Request request) {
+        RedisConnection c = connection;
+        if (c == null) {
+            return Future.failedFuture(unavailable(name + " connection is down", null));
+        }
+        Promise<Response> answer = dueInTime();
+        c.batch(List.of(Request.cmd(Command.ASKING), request))
+                .onComplete(r -> answer.tryComplete(r.get(1)), answer::tryFail);
+        return answer.future();
     }
 
     @Override
@@ -208,7 +254,8 @@ final class Link implements Commands {
         }
     }
 
-    Future<Void> close() {
+    @Override
+    public Future<Void> close() {
         vertx.cancelTimer(sweepTimer);
         for (Pending left = pending.poll(); left != null; left = pending.poll()) {
             left.answer().tryFail(unavailable(name + " closed", null));

@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -39,6 +40,9 @@ import java.util.function.Consumer;
  * <p>Order holds because Redis runs one peer's scripts one at a time and forwards its channel's
  * messages in that order, one thread sends its commands on one connection, and a peer's channel is
  * read on one subscriber connection, in the order the messages arrive.
+ *
+ * <p>A peer's channel also carries the changes of its room states, {@code #...} ({@link Memberships}):
+ * they are kept in the subscription's copy and never handed to the handler.
  */
 final class RedisBus implements Bus {
     private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
@@ -49,11 +53,30 @@ final class RedisBus implements Bus {
      */
     private static final class Route {
         final Consumer<Delivery> handler;
-        final Subscriber subscriber;
+        final Subscriptions subscriber;
+        final Memberships.Copy rooms;
+        // Guarded by this. The id of the last event handed to the handler (or of the attach's cut):
+        // what a catch-up reads after, and below which a message is a duplicate.
+        EventId last;
+        // Redis confirmed the subscription once: a later confirmation is a subscription restored.
+        boolean confirmed;
+        // While a catch-up reads what the channel missed: the messages arriving meanwhile, in order.
+        List<Delivery> held;
 
-        Route(Consumer<Delivery> handler, Subscriber subscriber) {
+        Route(Consumer<Delivery> handler, Subscriptions subscriber, Memberships.Copy rooms) {
             this.handler = handler;
             this.subscriber = subscriber;
+            this.rooms = rooms;
+        }
+
+        /** Whether {@code event} comes after the last one handed on; if so it becomes the last. */
+        boolean advance(Delivery.Event event) {
+            EventId id = event.id();
+            if (last != null && last.epoch().equals(id.epoch()) && id.n() <= last.n()) {
+                return false;
+            }
+            last = id;
+            return true;
         }
     }
 
@@ -63,9 +86,12 @@ final class RedisBus implements Bus {
      */
     static final Duration SEQUENCE_TTL = Duration.ofHours(24);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Script SINCE = Script.load("since");
+    private static final Script MEMBERSHIPS = Script.load("memberships");
 
     private final Lanes lanes;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
+    private final Memberships memberships = new Memberships();
     // When this node accepted a measured message (Message#acceptedNanos) that is on its way through
     // Redis to a stream of this same node; given back to the message when it comes back. Bounded:
     // a message that never comes back (Redis lost it) is forgotten with the rest once full.
@@ -94,6 +120,54 @@ final class RedisBus implements Bus {
 
     @Override
     public Future<Void> deliver(String peerId, Message message) {
+        return deliver(peerId, message, historyKeys(peerId), List.of()).mapEmpty();
+    }
+
+    /**
+     * {@code deliver.lua} with the peer's room states: the peer's own hash says, in the same step
+     * as the delivery, whether it is a settled member of one of the rooms (which, by the rule of
+     * {@link RedisRooms}, it then is).
+     */
+    @Override
+    public Future<Boolean> deliverIfMember(String peerId, Set<String> roomIds, Message message) {
+        if (roomIds.isEmpty()) {
+            return Future.succeededFuture(false);
+        }
+        List<String> keys = List.of(Keys.peerSequence(peerId), Keys.peerHistory(peerId), Keys.channel(peerId),
+                Keys.peerRooms(peerId));
+        return deliver(peerId, message, keys, List.copyOf(roomIds)).map(n -> n != 0);
+    }
+
+    /**
+     * The rooms the peer is a settled member of, from this node's copy (see {@link Memberships}),
+     * when the peer's stream is on this node and its copy can be trusted; else empty (and the copy
+     * starts again if its channel is subscribed).
+     */
+    Set<String> knownRooms(String peerId) {
+        Route route = routes.get(peerId);
+        if (route == null) {
+            return Set.of();
+        }
+        if (!route.rooms.intact()) {
+            restart(peerId, route);
+            return Set.of();
+        }
+        return route.rooms.rooms();
+    }
+
+    Memberships memberships() {
+        return memberships;
+    }
+
+    /** Starts the route's copy again, and asks for the peer's rooms on its channel, if the channel is subscribed. */
+    private void restart(String peerId, Route route) {
+        if (route.rooms.restart()) {
+            MEMBERSHIPS.run(lanes, List.of(Keys.peerRooms(peerId), Keys.channel(peerId)), List.of())
+                    .onFailure(t -> log.debug("could not read the rooms of {}: {}", peerId, t.toString()));
+        }
+    }
+
+    private Future<Long> deliver(String peerId, Message message, List<String> keys, List<String> roomIds) {
         if (closed) {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
@@ -107,14 +181,16 @@ final class RedisBus implements Bus {
             acceptedHere.putIfAbsent(measured, message.acceptedNanos());
         }
         Accepted sent = measured;
-        return Script.DELIVER.run(lanes, historyKeys(peerId),
-                        List.of(encode(message), maxEvents, maxBytes, maxAge, newEpoch(), sequenceTtl))
-                .onFailure(t -> {
-                    if (sent != null) {
+        List<String> args = new ArrayList<>(6 + roomIds.size());
+        args.addAll(List.of(encode(message), maxEvents, maxBytes, maxAge, newEpoch(), sequenceTtl));
+        args.addAll(roomIds);
+        return Script.DELIVER.run(lanes, keys, args)
+                .map(Response::toLong)
+                .andThen(done -> {
+                    if (sent != null && (done.failed() || done.result() == 0)) {
                         acceptedHere.remove(sent);
                     }
-                })
-                .mapEmpty();
+                });
     }
 
     /**
@@ -134,7 +210,18 @@ final class RedisBus implements Bus {
         }
         List<String> args = List.of(newEpoch(), stream, after.map(EventId::epoch).orElse(""),
                 after.map(id -> Long.toString(id.n())).orElse("0"), sequenceTtl);
-        return Script.ATTACH.run(lanes, historyKeys(peerId), args).map(RedisBus::attachment);
+        return Script.ATTACH.run(lanes, historyKeys(peerId), args).map(RedisBus::attachment).onSuccess(attachment -> {
+            // The stream replays up to the cut itself: a catch-up, if one is needed, starts there.
+            Route route = routes.get(peerId);
+            if (route != null) {
+                synchronized (route) {
+                    EventId cut = attachment.at();
+                    if (route.last == null || !route.last.epoch().equals(cut.epoch()) || route.last.n() < cut.n()) {
+                        route.last = cut;
+                    }
+                }
+            }
+        });
     }
 
     @Override
@@ -151,11 +238,13 @@ final class RedisBus implements Bus {
             return Future.failedFuture(new BusUnavailableException("bus closed"));
         }
         // On the subscriber connection of the caller's event loop, which is the stream's.
-        Route route = new Route(handler, lanes.current().subscriber());
+        Subscriptions subscriber = lanes.current().subscriber();
+        Route route;
         Future<Void> confirmed;
         // One lock orders each peer's subscribe and unsubscribe as seen by the subscribers, so a
         // close racing a new subscription cannot unsubscribe the channel under it.
         synchronized (this) {
+            route = new Route(handler, subscriber, memberships.open(peerId, subscriber));
             Route previous = routes.put(peerId, route);
             if (previous != null && previous.subscriber != route.subscriber) {
                 previous.subscriber.unsubscribe(Keys.channel(peerId));
@@ -163,6 +252,12 @@ final class RedisBus implements Bus {
             confirmed = route.subscriber.subscribe(Keys.channel(peerId));
         }
         return confirmed
+                .onSuccess(v -> {
+                    synchronized (route) {
+                        route.confirmed = true;
+                    }
+                    restart(peerId, route);
+                })
                 .<Subscription>map(v -> () -> {
                     end(peerId, route);
                     return Future.succeededFuture();
@@ -175,6 +270,7 @@ final class RedisBus implements Bus {
         if (!closed) {
             closed = true;
             routes.clear();
+            memberships.clear();
             lanes.all().forEach(lane -> lane.subscriber().clear());
             onClosed.run();
         }
@@ -193,6 +289,10 @@ final class RedisBus implements Bus {
         if (route == null) {
             return;
         }
+        if (payload.startsWith("#")) {
+            route.rooms.apply(payload.substring(1));
+            return;
+        }
         Delivery delivery;
         try {
             delivery = decode(payload);
@@ -206,16 +306,99 @@ final class RedisBus implements Bus {
                 delivery = new Delivery.Event(event.id(), event.message().acceptedAt(accepted));
             }
         }
-        try {
-            route.handler.accept(delivery);
-        } catch (RuntimeException e) {
-            log.error("handler of peer {} failed", peerId, e);
+        synchronized (route) {
+            if (route.held != null) {
+                route.held.add(delivery);
+                return;
+            }
+            if (delivery instanceof Delivery.Event event && !route.advance(event)) {
+                return;
+            }
         }
+        hand(peerId, route, List.of(delivery));
+    }
+
+    /**
+     * Redis confirmed a subscription to {@code channel}. After the first confirmation of a
+     * subscription, another one means it was restored (its connection came back, or its slot moved
+     * to another primary): whatever was delivered meanwhile is in the peer's history, and is read
+     * from there ({@code since.lua}) and handed on before the messages that arrive after it, which
+     * are held until then. A history that no longer holds them all (trimmed, another epoch) leaves
+     * the gap, as before; the stream's next resume tells it.
+     */
+    void confirmed(String channel) {
+        String peerId = Keys.peerOfChannel(channel);
+        Route route = peerId == null ? null : routes.get(peerId);
+        if (route == null) {
+            return;
+        }
+        // A copy of its rooms that the loss made untrustworthy starts again from here.
+        if (!route.rooms.intact()) {
+            restart(peerId, route);
+        }
+        EventId from;
+        synchronized (route) {
+            if (!route.confirmed) {
+                route.confirmed = true;
+                return;
+            }
+            if (route.last == null || route.held != null) {
+                return;
+            }
+            route.held = new ArrayList<>();
+            from = route.last;
+        }
+        SINCE.run(lanes, List.of(Keys.peerSequence(peerId), Keys.peerHistory(peerId)),
+                List.of(from.epoch(), Long.toString(from.n()))).onComplete(read -> {
+            List<Delivery> missed = new ArrayList<>();
+            if (read.succeeded() && read.result().get(0).toString().equals("replay")) {
+                Response reply = read.result();
+                for (int i = 1; i < reply.size(); i++) {
+                    missed.add(historyEntry(from.epoch(), reply.get(i).toString()));
+                }
+            } else {
+                log.debug("catch-up of {} after {}: {}", peerId, from,
+                        read.succeeded() ? "history gap" : read.cause().getMessage());
+            }
+            List<Delivery> out = new ArrayList<>();
+            synchronized (route) {
+                missed.addAll(route.held);
+                route.held = null;
+                for (Delivery delivery : missed) {
+                    if (!(delivery instanceof Delivery.Event event) || route.advance(event)) {
+                        out.add(delivery);
+                    }
+                }
+            }
+            if (out.size() > 0) {
+                log.debug("catch-up of {}: {} messages", peerId, out.size());
+            }
+            hand(peerId, route, out);
+        });
+    }
+
+    private static void hand(String peerId, Route route, List<Delivery> deliveries) {
+        for (Delivery delivery : deliveries) {
+            try {
+                route.handler.accept(delivery);
+            } catch (RuntimeException e) {
+                log.error("handler of peer {} failed", peerId, e);
+            }
+        }
+    }
+
+    /** A history entry, {@code <n> <ms> <event>\n<data>}, as the event it was. */
+    private static Delivery.Event historyEntry(String epoch, String entry) {
+        int first = entry.indexOf(' ');
+        int second = entry.indexOf(' ', first + 1);
+        long n = Long.parseLong(entry.substring(0, first));
+        return new Delivery.Event(new EventId(epoch, n), message(entry, second + 1));
     }
 
     private synchronized void end(String peerId, Route route) {
         // Only the current subscription may stop the channel: a replaced one is a no-op.
         if (routes.remove(peerId, route)) {
+            memberships.close(peerId, route.rooms);
             route.subscriber.unsubscribe(Keys.channel(peerId));
         }
     }
@@ -269,12 +452,7 @@ final class RedisBus implements Bus {
         }
         List<Delivery.Event> events = new ArrayList<>(reply.size() - 4);
         for (int i = 4; i < reply.size(); i++) {
-            // '<n> <ms> <event>\n<data>'
-            String entry = reply.get(i).toString();
-            int first = entry.indexOf(' ');
-            int second = entry.indexOf(' ', first + 1);
-            long n = Long.parseLong(entry.substring(0, first));
-            events.add(new Delivery.Event(new EventId(epoch, n), message(entry, second + 1)));
+            events.add(historyEntry(epoch, reply.get(i).toString()));
         }
         return new Attachment(turn, new EventId(epoch, at), new Attachment.Resume.Replay(events));
     }

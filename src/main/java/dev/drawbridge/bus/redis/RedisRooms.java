@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -80,6 +81,7 @@ final class RedisRooms implements Rooms {
 
     private final Commands commands;
     private final String leaseId;
+    private final RedisBus bus;
     private final Runnable onClosed;
     private final List<Consumer<Eviction>> listeners = new CopyOnWriteArrayList<>();
     // Peers registered here, with their owners, to register them again when Redis forgot them
@@ -90,9 +92,10 @@ final class RedisRooms implements Rooms {
     private volatile Liveness liveness;
     private volatile boolean closed;
 
-    RedisRooms(Commands commands, String leaseId, Runnable onClosed) {
+    RedisRooms(Commands commands, String leaseId, RedisBus bus, Runnable onClosed) {
         this.commands = commands;
         this.leaseId = leaseId;
+        this.bus = bus;
         this.onClosed = onClosed;
     }
 
@@ -131,9 +134,13 @@ final class RedisRooms implements Rooms {
         }
         // Pipelined, in one round trip: the peer's entry is marked first (see the class comment).
         String state = "joining " + nextOperation();
-        Future<Response> marked = Script.MARK.runInOrder(commands, List.of(Keys.peerRooms(peer.id())), List.of(roomId, state));
-        Future<Response> joined = Script.JOIN.run(commands, roomKeys(roomId),
-                List.of(peer.id(), peer.username(), Integer.toString(maxSize)));
+        Future<Response> marked = Script.MARK.runInOrder(commands, stateKeys(peer.id()), List.of(roomId, state));
+        List<String> joinArgs = List.of(peer.id(), peer.username(), Integer.toString(maxSize));
+        // On Redis Cluster the room's slot may be on another primary than the peer's: the mark
+        // is then in place before the join runs only once it has been answered.
+        Future<Response> joined = commands.ordersAcrossSlots()
+                ? Script.JOIN.run(commands, roomKeys(roomId), joinArgs)
+                : marked.compose(m -> Script.JOIN.run(commands, roomKeys(roomId), joinArgs));
         return Future.all(marked, joined).compose(v -> {
             Response reply = joined.result();
             // Settled without waiting: sent now, it goes ahead of whatever the caller sends next
@@ -168,7 +175,10 @@ final class RedisRooms implements Rooms {
         // otherwise a node dying in between could leave an entry saying member of a room the peer
         // is no longer in. Leave is rare; the extra round trip is cheap.
         String state = "leaving " + nextOperation();
-        return Script.MARK.run(commands, List.of(Keys.peerRooms(peerId)), List.of(roomId, state))
+        // This node's copy forgets the room until its channel says this mark: a relay sent once the
+        // leave answered is refused here, whatever the channel still had on its way.
+        bus.memberships().leaving(peerId, roomId, state);
+        return Script.MARK.run(commands, stateKeys(peerId), List.of(roomId, state))
                 .compose(marked -> leaveRoom(roomId, peerId))
                 .map(left -> {
                     settle(peerId, roomId, state, NOT_MEMBER);
@@ -206,7 +216,10 @@ final class RedisRooms implements Rooms {
             // Forgotten only after the leaves (sent behind them on the one command connection,
             // which Redis runs in order): a node dying in between leaves a registered peer whose
             // rooms, marked leaving, the reaper still finds, not a member without an owner.
-            Future<Response> forgotten = Script.FORGET_PEER.run(commands, peerKeys(peerId), List.of(owner));
+            // (On Redis Cluster, where the rooms may live on other primaries, after their answers.)
+            Future<Response> forgotten = commands.ordersAcrossSlots()
+                    ? Script.FORGET_PEER.run(commands, peerKeys(peerId), List.of(owner))
+                    : Future.all(leaves).compose(v -> Script.FORGET_PEER.run(commands, peerKeys(peerId), List.of(owner)));
             return Future.all(Future.all(leaves), forgotten).compose(v -> forgotten.result().toInteger() == 1
                     ? commands.send(Request.cmd(Command.SREM).arg(Keys.nodePeers(leaseId)).arg(peerId))
                     : Future.succeededFuture()).map(v -> {
@@ -222,7 +235,22 @@ final class RedisRooms implements Rooms {
 
     /** The keys of a peer that unregister, reaping and forgetting touch: all on the peer's slot. */
     private static List<String> peerKeys(String peerId) {
-        return List.of(Keys.peerNode(peerId), Keys.peerRooms(peerId), Keys.peerSequence(peerId), Keys.peerHistory(peerId));
+        return List.of(Keys.peerNode(peerId), Keys.peerRooms(peerId), Keys.peerSequence(peerId), Keys.peerHistory(peerId),
+                Keys.channel(peerId));
+    }
+
+    /** The peer's room states and its channel, which hears their changes (mark.lua, settle.lua). */
+    private static List<String> stateKeys(String peerId) {
+        return List.of(Keys.peerRooms(peerId), Keys.channel(peerId));
+    }
+
+    /** From this node's copy of the peer's rooms ({@link Memberships}), when it holds the peer's stream. */
+    @Override
+    public Set<String> knownRooms(String peerId) {
+        if (closed || recovering()) {
+            return Set.of();
+        }
+        return bus.knownRooms(peerId);
     }
 
     @Override
@@ -231,6 +259,27 @@ final class RedisRooms implements Rooms {
             return recoveringFuture();
         }
         return sharedRoom(peerId, otherPeerId).compose(shared -> shared ? Future.succeededFuture(true) : unlessForgotten(false));
+    }
+
+    /** One read of the room's own names hash, which join.lua and leave.lua write with its members. */
+    @Override
+    public Future<Optional<List<Peer>>> othersIn(String roomId, String peerId) {
+        if (recovering()) {
+            return recoveringFuture();
+        }
+        return commands.send(Request.cmd(Command.HGETALL).arg(Keys.roomNames(roomId))).compose(reply -> {
+            Map<String, String> names = states(reply);
+            if (!names.containsKey(peerId)) {
+                return unlessForgotten(Optional.<List<Peer>>empty());
+            }
+            List<Peer> others = new ArrayList<>(names.size() - 1);
+            names.forEach((id, username) -> {
+                if (!id.equals(peerId)) {
+                    others.add(new Peer(id, username));
+                }
+            });
+            return Future.succeededFuture(Optional.of(others));
+        });
     }
 
     /**
@@ -328,7 +377,7 @@ final class RedisRooms implements Rooms {
      * and relays ask the room, which is slower, never wrong.
      */
     private void settle(String peerId, String roomId, String state, String outcome) {
-        Script.SETTLE.run(commands, List.of(Keys.peerRooms(peerId)), List.of(roomId, state, outcome))
+        Script.SETTLE.run(commands, stateKeys(peerId), List.of(roomId, state, outcome))
                 .onFailure(t -> log.debug("could not settle {} of {} in {}: {}", state, peerId, roomId, t.toString()));
     }
 

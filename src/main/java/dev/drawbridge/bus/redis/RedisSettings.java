@@ -2,6 +2,7 @@ package dev.drawbridge.bus.redis;
 
 import dev.drawbridge.bus.HistoryLimits;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -21,6 +22,13 @@ import java.util.Objects;
  *                          removes them (the node's resume grace); the claim of a dead node lasts
  *                          at least this much longer than {@code claimTtl}
  * @param history           how much of each peer's history is kept
+ * @param topologyCheck     on Redis Cluster, how often the node reads the slots' owners even when
+ *                          nothing told it of a change (a primary demoted without dropping its
+ *                          connections)
+ * @param trustedCa         for {@code rediss://}: a PEM file of the certificate authority that
+ *                          signed Redis' certificate, or null to trust the JVM's authorities
+ * @param probeInterval     how often each subscriber connection publishes a probe to itself and
+ *                          expects it back within the same time ({@link Probe}); zero: no probes
  */
 public record RedisSettings(
         Duration heartbeatInterval,
@@ -32,7 +40,10 @@ public record RedisSettings(
         Duration reconnectMax,
         int maxPendingCommands,
         Duration resumeGrace,
-        HistoryLimits history) {
+        HistoryLimits history,
+        Duration topologyCheck,
+        Path trustedCa,
+        Duration probeInterval) {
 
     public RedisSettings {
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
@@ -61,6 +72,12 @@ public record RedisSettings(
         if (resumeGrace.isNegative()) {
             throw new IllegalArgumentException("resumeGrace must not be negative");
         }
+        Objects.requireNonNull(topologyCheck, "topologyCheck");
+        requirePositive(topologyCheck, "topologyCheck");
+        Objects.requireNonNull(probeInterval, "probeInterval");
+        if (probeInterval.isNegative()) {
+            throw new IllegalArgumentException("probeInterval must not be negative");
+        }
         if (maxPendingCommands < 1) {
             throw new IllegalArgumentException("maxPendingCommands must be positive");
         }
@@ -68,7 +85,7 @@ public record RedisSettings(
 
     /**
      * Heartbeat every 1 s, lease 5 s, reaping every 1 s; reconnect from 100 ms doubling to 2 s; a
-     * resume grace of 20 s; the default history limits.
+     * resume grace of 20 s; the default history limits; a topology check every 30 s; a probe every 2 s.
      */
     public static RedisSettings defaults() {
         return new RedisSettings(
@@ -81,25 +98,46 @@ public record RedisSettings(
                 Duration.ofSeconds(2),
                 16_384,
                 Duration.ofSeconds(20),
-                HistoryLimits.defaults());
+                HistoryLimits.defaults(),
+                Duration.ofSeconds(30),
+                null,
+                Duration.ofSeconds(2));
     }
 
     /** The same settings with another liveness timing. */
     public RedisSettings withLease(Duration heartbeatInterval, Duration leaseTtl, Duration reapInterval) {
         return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl.compareTo(leaseTtl) < 0 ? leaseTtl : claimTtl,
-                commandTimeout, reconnectMin, reconnectMax, maxPendingCommands, resumeGrace, history);
+                commandTimeout, reconnectMin, reconnectMax, maxPendingCommands, resumeGrace, history, topologyCheck, trustedCa, probeInterval);
     }
 
     /** The same settings with another resume grace (zero: the peers of a dead node are removed as soon as it is claimed). */
     public RedisSettings withResumeGrace(Duration grace) {
         return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl, commandTimeout, reconnectMin,
-                reconnectMax, maxPendingCommands, grace, history);
+                reconnectMax, maxPendingCommands, grace, history, topologyCheck, trustedCa, probeInterval);
     }
 
     /** The same settings with other history limits. */
     public RedisSettings withHistory(HistoryLimits limits) {
         return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl, commandTimeout, reconnectMin,
-                reconnectMax, maxPendingCommands, resumeGrace, limits);
+                reconnectMax, maxPendingCommands, resumeGrace, limits, topologyCheck, trustedCa, probeInterval);
+    }
+
+    /** The same settings with another period of the topology check (Redis Cluster). */
+    public RedisSettings withTopologyCheck(Duration period) {
+        return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl, commandTimeout, reconnectMin,
+                reconnectMax, maxPendingCommands, resumeGrace, history, period, trustedCa, probeInterval);
+    }
+
+    /** The same settings trusting the authority in {@code pemFile} for {@code rediss://} (null: the JVM's). */
+    public RedisSettings withTrustedCa(Path pemFile) {
+        return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl, commandTimeout, reconnectMin,
+                reconnectMax, maxPendingCommands, resumeGrace, history, topologyCheck, pemFile, probeInterval);
+    }
+
+    /** The same settings with another probe interval (zero: no probes). */
+    public RedisSettings withProbeInterval(Duration interval) {
+        return new RedisSettings(heartbeatInterval, leaseTtl, reapInterval, claimTtl, commandTimeout, reconnectMin,
+                reconnectMax, maxPendingCommands, resumeGrace, history, topologyCheck, trustedCa, interval);
     }
 
     /** How long a claim on a dead node lasts: the grace its peers wait for, then the time to reap them. */

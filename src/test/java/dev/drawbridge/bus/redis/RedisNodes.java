@@ -1,5 +1,6 @@
 package dev.drawbridge.bus.redis;
 
+import dev.drawbridge.testing.RedisCluster;
 import dev.drawbridge.testing.RedisServer;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
@@ -20,18 +21,42 @@ import static dev.drawbridge.testing.Futures.get;
  * {@code @RegisterExtension static final RedisNodes redis = new RedisNodes();}
  */
 final class RedisNodes implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
+    private final boolean onCluster;
     private RedisServer server;
+    private RedisCluster redisCluster;
     private Vertx vertx;
     private final List<RedisBackend> connected = new ArrayList<>();
 
+    /** Nodes on one standalone Redis. */
+    RedisNodes() {
+        this(false);
+    }
+
+    private RedisNodes(boolean onCluster) {
+        this.onCluster = onCluster;
+    }
+
+    /** Nodes on a Redis Cluster of three primaries and three replicas ({@link RedisCluster}). */
+    static RedisNodes onCluster() {
+        return new RedisNodes(true);
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
-        server = RedisServer.start();
+        if (onCluster) {
+            redisCluster = RedisCluster.start();
+        } else {
+            server = RedisServer.start();
+        }
         vertx = Vertx.vertx();
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
+        if (onCluster) {
+            redisCluster.flushAll();
+            return;
+        }
         if (!server.isRunning()) {
             server.restart();
         }
@@ -52,10 +77,23 @@ final class RedisNodes implements BeforeAllCallback, BeforeEachCallback, AfterEa
         if (server != null) {
             server.close();
         }
+        if (redisCluster != null) {
+            redisCluster.close();
+        }
     }
 
+    /** The standalone server (null on a cluster). */
     RedisServer server() {
         return server;
+    }
+
+    /** The cluster (null on a standalone server). */
+    RedisCluster redisCluster() {
+        return redisCluster;
+    }
+
+    String url() {
+        return onCluster ? redisCluster.url() : server.url();
     }
 
     Vertx vertx() {
@@ -73,7 +111,7 @@ final class RedisNodes implements BeforeAllCallback, BeforeEachCallback, AfterEa
     }
 
     RedisBackend connect(String nodeId, RedisSettings settings) {
-        RedisBackend node = get(RedisBackend.connect(vertx, server.url(), nodeId, settings));
+        RedisBackend node = get(RedisBackend.connect(vertx, url(), nodeId, settings));
         connected.add(node);
         return node;
     }
