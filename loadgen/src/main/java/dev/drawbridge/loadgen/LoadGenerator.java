@@ -33,6 +33,8 @@ final class LoadGenerator implements AutoCloseable {
      * awaits: the bound on an unanswered request, without a timer per request.
      */
     private static final int REQUEST_IDLE_TIMEOUT_SECONDS = 30;
+    /** The longest a join or a leave is waited for before it is sent again, once ({@link Membership}). */
+    private static final int MEMBERSHIP_ANSWER_SECONDS = 20;
 
     private final Options o;
     private final Vertx vertx;
@@ -313,7 +315,7 @@ final class LoadGenerator implements AutoCloseable {
             for (Peer p : room) {
                 chain = chain.compose(v -> {
                     long sent = System.nanoTime();
-                    return answer(name, wire.join(p, p.roomId)).map(status -> {
+                    return membership(name, () -> wire.join(p, p.roomId)).map(status -> {
                         joinLatency.record(System.nanoTime() - sent);
                         return (Void) null;
                     });
@@ -361,7 +363,7 @@ final class LoadGenerator implements AutoCloseable {
         for (List<Peer> room : rooms) {
             Future<Void> chain = onLoop();
             for (Peer p : room) {
-                chain = chain.compose(v -> answer("leave", wire.leave(p, p.roomId)).mapEmpty());
+                chain = chain.compose(v -> membership("leave", () -> wire.leave(p, p.roomId)).mapEmpty());
             }
             chains.add(chain);
         }
@@ -423,8 +425,16 @@ final class LoadGenerator implements AutoCloseable {
         return answer(name, http.trivial(peers[(int) (k % peers.length)]));
     }
 
+    private Future<Integer> membership(String phaseName, java.util.function.Supplier<Future<Integer>> request) {
+        return Membership.request(vertx, MEMBERSHIP_ANSWER_SECONDS * 1000L, counters, phaseName, request);
+    }
+
     /** Records the answer's status under the phase (or how it failed); answers the status, -1 when none came. */
     private Future<Integer> answer(String phaseName, Future<Integer> answer) {
+        return recorded(counters, phaseName, answer);
+    }
+
+    static Future<Integer> recorded(Counters counters, String phaseName, Future<Integer> answer) {
         return answer.map(status -> {
             counters.status(phaseName, status);
             return status;
@@ -600,7 +610,8 @@ final class LoadGenerator implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(phase + " failed: " + e.getCause(), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException(phase + " did not finish within the run's duration");
+            throw new IllegalStateException(phase + " did not finish within the run's duration; statuses so far: "
+                    + counters.errors().encode());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");

@@ -180,6 +180,17 @@ class RealNodeTest {
             JsonObject summary = run.run();
             assertThat(summary.getBoolean("truncatedByDuration")).as("finished before its cap").isFalse();
             return summary;
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "\nthe end of the node's output:\n" + nodeLogTail(), e);
+        }
+    }
+
+    private static String nodeLogTail() {
+        try {
+            java.util.List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
         }
     }
 

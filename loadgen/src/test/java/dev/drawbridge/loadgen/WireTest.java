@@ -80,6 +80,38 @@ class WireTest {
     }
 
     @Test
+    void aJoinLeftUnansweredIsSentOnceMoreAndAFailedOneIsToo() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Counters counters = new Counters();
+            AtomicInteger sent = new AtomicInteger();
+            // The first join is never answered, the second is.
+            Future<Integer> joined = Membership.request(vertx, 200, counters, "join",
+                    () -> sent.incrementAndGet() == 1 ? io.vertx.core.Promise.<Integer>promise().future()
+                            : Future.succeededFuture(200));
+            assertThat(joined.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(sent.get()).isEqualTo(2);
+            assertThat(counters.count("join", "failed:NoAnswerException")).isEqualTo(1);
+            assertThat(counters.accepted("join-retry")).isEqualTo(1);
+
+            AtomicInteger refused = new AtomicInteger();
+            Future<Integer> neither = Membership.request(vertx, 200, counters, "leave", () -> {
+                refused.incrementAndGet();
+                return Future.failedFuture(new java.io.IOException("reset"));
+            });
+            assertThat(neither.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo(-1);
+            assertThat(refused.get()).as("sent twice, then given up").isEqualTo(2);
+            assertThat(counters.count("leave-retry", "failed:IOException")).isEqualTo(1);
+
+            Future<Integer> answered = Membership.request(vertx, 200, counters, "join", () -> Future.succeededFuture(404));
+            assertThat(answered.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
+                    .as("an answer, even a refusal, is not sent again").isEqualTo(404);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void statusesCountedAsNumbersAndAsTextAreOneCount() {
         Counters counters = new Counters();
         counters.status("relay", 200);
