@@ -181,19 +181,8 @@ public final class RedisCluster implements AutoCloseable {
         return replica;
     }
 
-    /**
-     * {@code kill -STOP} of a primary: it stalls with its connections open, and its replica is
-     * elected after the node timeout. Returns the new primary once every live node agrees; the
-     * stalled node waits for {@link #resume}.
-     */
-    public RedisServer pause(RedisServer primary) {
-        RedisServer replica = replicaOf(primary);
-        primary.pause();
-        awaitCluster(() -> isPrimary(replica), "election of " + replica.port());
-        return replica;
-    }
 
-    /** {@code kill -CONT} of a node {@link #pause}d: it rejoins (as a replica) and the cluster is healthy again. */
+    /** {@code kill -CONT} of a node paused ({@link RedisServer#pause}); returns once the cluster is healthy again. */
     public void resume(RedisServer node) {
         node.resume();
         awaitHealthy();
@@ -322,8 +311,8 @@ public final class RedisCluster implements AutoCloseable {
                     return false;
                 }
                 String nodes = (String) s.call("CLUSTER", "NODES");
-                long primaries = nodes.lines().filter(l -> l.contains("master") && !l.contains("fail")).count();
-                long replicas = nodes.lines().filter(l -> l.contains("slave") && !l.contains("fail")).count();
+                long primaries = nodes.lines().filter(l -> live(l, "master")).count();
+                long replicas = nodes.lines().filter(l -> live(l, "slave")).count();
                 if (primaries != 3 || replicas != 3) {
                     return false;
                 }
@@ -335,6 +324,16 @@ public final class RedisCluster implements AutoCloseable {
             }
             return true;
         }, "a healthy cluster");
+    }
+
+    /**
+     * Whether a line of {@code CLUSTER NODES} is a node in {@code role} that nobody suspects
+     * ({@code fail?}) or declared failed ({@code fail}); other flags, such as {@code nofailover},
+     * do not matter.
+     */
+    private static boolean live(String line, String role) {
+        List<String> flags = List.of(line.split(" ")[2].split(","));
+        return flags.contains(role) && !flags.contains("fail") && !flags.contains("fail?");
     }
 
     /** Waits until {@code done} and every live node reports state ok. */

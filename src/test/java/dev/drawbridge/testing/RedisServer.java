@@ -182,6 +182,11 @@ public final class RedisServer implements AutoCloseable {
         paused = true;
     }
 
+    /** Whether it is stopped by {@link #pause} and not yet resumed. */
+    public boolean isPaused() {
+        return paused;
+    }
+
     /** {@code kill -CONT} after {@link #pause}: the server goes on where it stopped. */
     public void resume() {
         signal("CONT");
