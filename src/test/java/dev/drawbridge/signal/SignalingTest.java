@@ -116,9 +116,10 @@ class SignalingTest {
 
         adaStream.close();
 
-        Client.await("bob is told").until(() -> bobStream.names().contains("remove-peer"));
+        // The session is dropped right after its room-mates are told: wait for both.
+        Client.await("bob is told and ada's session is gone")
+                .until(() -> bobStream.names().contains("remove-peer") && quick.sessionCount() == 1);
         assertThat(bobStream.names().stream().filter("remove-peer"::equals)).hasSize(1);
-        assertThat(quick.sessionCount()).isEqualTo(1);
     }
 
     @Test
