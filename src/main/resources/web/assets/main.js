@@ -3,7 +3,7 @@
 
 import { SignalingClient } from './signaling.js';
 import { Mesh, MESH_EVENTS } from './mesh.js';
-import { DrawingModel, History } from './model.js';
+import { DRAWING_KINDS, DrawingModel, History } from './model.js';
 import { BoardView } from './board-view.js';
 import { Tools, setUpToolbar } from './toolbar.js';
 import { Presence } from './presence.js';
@@ -17,7 +17,6 @@ import { download, exportedElements, parseBoardFile, toBoardFile, toSvg } from '
 
 // A batch of catch-up entries stays well under the relay's 64 KiB body limit.
 const BATCH_BYTES = 32_000;
-const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'clear']);
 const NAMES = ['Ada', 'Frida', 'Hokusai', 'Klee', 'Kahlo', 'Miró', 'Turner', 'Vermeer', 'Matisse', 'Hopper'];
 
 const encoder = new TextEncoder();
@@ -168,6 +167,7 @@ async function start() {
     duplicate: () => view.duplicateSelection(),
     selectAll: () => view.selectAll(),
     deselect: () => view.deselect(),
+    editNote: () => view.editSelectedNote(),
     // The system clipboard: copied elements as JSON under CLIPBOARD_TYPE and as text/plain (so
     // they paste into another board, in another tab or browser too).
     copy: (clipboard, cut) => {
@@ -337,6 +337,10 @@ async function start() {
     rendered: () => view.rendered,
     /** True when the canvas shows every entry held, at the current view, with nothing pending. */
     settled: () => view.settled,
+    /** The notes on the board as this page draws them: [{id, color, size, x1, y1, x2, y2, text}], bottom first. */
+    notes: () => model.visible().filter((e) => e.kind === 'note').map(({ id, shape: { color, size, x1, y1, x2, y2, text } }) => ({
+      id, color, size, x1, y1, x2, y2, text,
+    })),
     /** How many elements this page has selected (the select tool). */
     selected: () => view.selection.length,
     /** This page's view: {level, zoom, ox, oy} (view.js). */
