@@ -3,7 +3,7 @@
 // update is picked up at once; the cache only answers when the network does not.
 // Nothing of a board goes through here: storage, signaling and the relay are never cached.
 
-const CACHE = 'drawbridge-app-v5';
+const CACHE = 'drawbridge-app-v7';
 // Every room's page is the same document: it is kept once, under this name.
 const PAGE = '/__app__';
 const SHELL = [

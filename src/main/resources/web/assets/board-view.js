@@ -6,10 +6,12 @@
 // to fit. Pointer positions are mapped through the view to world coordinates, so a stroke lands
 // at the same place of the world for everyone, whatever each one's view.
 
-import { BOARD, drawElement, drawEntry, drawStrokeParts, textFont } from './render.js';
+import {
+  BOARD, NOTE_LINE_HEIGHT, NOTE_PADDING, drawElement, drawEntry, drawStrokeParts, noteBox, noteInk, textFont,
+} from './render.js';
 import { TiledRenderer } from './tiles.js';
 import { View, LEVELS_PER_DOUBLING, MIN_LEVEL, MAX_LEVEL, zoomOf } from './view.js';
-import { previewElement } from './model.js';
+import { MAX_NOTE_TEXT, previewElement } from './model.js';
 import {
   chunks, createFromPayload, handles, hitTest, inBox, payloadBox, scaleFor, selectable, toPayload, unionBox,
 } from './selection.js';
@@ -40,6 +42,9 @@ const SELECTION_COLOR = '#1f6feb';
 const SHAPE_TOOLS = new Set(['rect', 'ellipse', 'line', 'arrow']);
 // With Shift held, a line or an arrow points in a multiple of this angle.
 const SNAP_ANGLE = Math.PI / 12;
+// A new sticky note: a square of this many world units centred where it is placed, and its text size.
+const NOTE_SIZE = 200;
+const NOTE_TEXT_SIZE = 20;
 
 export class BoardView extends EventTarget {
   #model;
@@ -59,6 +64,7 @@ export class BoardView extends EventTarget {
   #frameRequest = 0;
   #lastCursorAt = 0;
   #textInput = null;
+  #noteEditor = null; // the open note editor: {area, place(), finish()}
   #selection = new Set(); // ids of the selected elements
   #pointer = null; // the last pointer position over the board, in world units (where a paste goes)
   /** This page's view of the world (view.js). */
@@ -89,15 +95,20 @@ export class BoardView extends EventTarget {
     }
     this.#renderer = new TiledRenderer(board, model, this.view);
 
-    new ResizeObserver(() => this.#fit(stage)).observe(stage);
+    new ResizeObserver(() => {
+      this.#fit(stage);
+      this.#noteEditor?.place();
+    }).observe(stage);
     this.#fit(stage);
     model.addEventListener('change', () => {
       this.invalidate();
       if (this.#selection.size) this.#overlayStale = true;
+      this.#noteEditor?.place(); // the note may have moved
     });
     this.view.addEventListener('change', () => {
       this.invalidate();
       this.#drawOverlay();
+      this.#noteEditor?.place();
       this.dispatchEvent(new Event('view'));
     });
     tools.addEventListener('change', () => this.#showCursor());
@@ -225,6 +236,8 @@ export class BoardView extends EventTarget {
     surface.addEventListener('pointerup', (e) => this.#onUp(e));
     surface.addEventListener('pointercancel', (e) => this.#onUp(e));
     surface.addEventListener('pointerleave', () => this.#actions.cursor(null));
+    // A double click on a note with the select tool edits its text.
+    surface.addEventListener('dblclick', (e) => this.#onDoubleClick(e));
     // No context menu on a long press while drawing.
     surface.addEventListener('contextmenu', (e) => e.preventDefault());
     // The wheel pans, ctrl/⌘ + wheel (and a trackpad's pinch) zooms; never the page.
@@ -232,7 +245,7 @@ export class BoardView extends EventTarget {
     // Safari's own pinch gestures: the board takes them instead.
     for (const type of ['gesturestart', 'gesturechange']) stage.addEventListener(type, (e) => e.preventDefault());
     window.addEventListener('keydown', (e) => {
-      if (e.code !== 'Space' || e.target instanceof HTMLInputElement) return;
+      if (e.code !== 'Space' || e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return;
       e.preventDefault(); // no page scroll, no button press
       this.#spaceHeld = true;
       this.#showCursor();
@@ -305,6 +318,15 @@ export class BoardView extends EventTarget {
   #begin(e) {
     const at = this.#toWorld(e);
     const { tool, color, width } = this.#tools;
+    if (this.#noteEditor) {
+      // A click outside the note being edited commits it; with the note tool, that is all it does.
+      this.#noteEditor.finish();
+      if (tool === 'note') return;
+    }
+    if (tool === 'note') {
+      this.#placeNote(at, color);
+      return;
+    }
     if (tool === 'select') {
       this.#beginSelect(e, at);
       return;
@@ -693,6 +715,93 @@ export class BoardView extends EventTarget {
     }
   }
 
+  // --- sticky notes ---------------------------------------------------------------
+
+  /** Places a new note centred at `at`, in `color`, and opens its editor; it is made when the editor commits. */
+  #placeNote(at, color) {
+    const half = NOTE_SIZE / 2;
+    const note = {
+      kind: 'note', color, size: NOTE_TEXT_SIZE, text: '',
+      x1: round1(at.x - half), y1: round1(at.y - half), x2: round1(at.x + half), y2: round1(at.y + half),
+    };
+    this.#editNote(note, null);
+  }
+
+  /** Opens the editor of the selected note when the selection is one note (Enter); false otherwise. */
+  editSelectedNote() {
+    const selected = this.#selected();
+    if (selected.length !== 1 || selected[0].kind !== 'note') return false;
+    this.#editNote(selected[0].shape, selected[0].id);
+    return true;
+  }
+
+  #onDoubleClick(e) {
+    if (this.#tools.tool !== 'select' || this.#noteEditor) return;
+    const at = this.#toWorld(e);
+    const hit = hitTest(this.#model.visible(), at.x, at.y, HIT_PX / this.view.zoom);
+    if (hit?.kind !== 'note') return;
+    this.#selection = new Set([hit.id]);
+    this.#drawOverlay();
+    this.#editNote(hit.shape, hit.id);
+  }
+
+  /**
+   * The note editor: a textarea over the note's box, in its colours and font, that follows the
+   * note and the view. Enter adds a line; Escape, a click outside or leaving it commits. `id` is
+   * the note's, or null for a new note: made when the editor commits with some text, dropped
+   * without. An existing note's new text is a `retext` (one undo step), sent only when it changed.
+   */
+  #editNote(shape, id) {
+    this.#noteEditor?.finish();
+    const area = document.createElement('textarea');
+    area.className = 'note-entry';
+    area.maxLength = MAX_NOTE_TEXT;
+    area.value = shape.text;
+    area.setAttribute('aria-label', id ? 'Note text' : 'New note text');
+    const place = () => {
+      const s = (id && this.#model.element(id)?.shape) || shape;
+      const { x, y, w, h } = noteBox(s);
+      const scale = (this.#overlay.getBoundingClientRect().width / BOARD.width) * this.view.zoom; // CSS pixels per world unit
+      const at = this.toScreenFraction(x, y);
+      Object.assign(area.style, {
+        left: `${at.x * 100}%`,
+        top: `${at.y * 100}%`,
+        width: `${w * scale}px`,
+        height: `${h * scale}px`,
+        padding: `${NOTE_PADDING * s.size * scale}px`,
+        font: textFont(s.size * scale),
+        lineHeight: `${NOTE_LINE_HEIGHT * s.size * scale}px`,
+        background: s.color,
+        color: noteInk(s.color),
+      });
+    };
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (this.#noteEditor?.area === area) this.#noteEditor = null;
+      area.remove();
+      const text = noteText(area.value);
+      if (id === null) {
+        if (!text) return; // an empty new note is no note
+        const { kind, ...fields } = shape;
+        this.#actions.edit((create) => create('note', { ...fields, text }));
+      } else if (text !== shape.text) {
+        this.#actions.edit((create) => create('retext', { target: id, text }));
+      }
+    };
+    area.addEventListener('keydown', (e) => {
+      e.stopPropagation(); // typing is not a shortcut
+      if (e.key === 'Escape') finish();
+    });
+    area.addEventListener('blur', finish);
+    place();
+    this.#frame.append(area);
+    this.#noteEditor = { area, place, finish };
+    // Focus after the pointer event that opened it has finished, or it would take the focus back.
+    setTimeout(() => area.focus(), 0);
+  }
+
   #placeText(at, color, width) {
     this.#textInput?.remove();
     const size = textSize(width);
@@ -743,6 +852,13 @@ function pressureOf(event) {
 }
 
 const round1 = (v) => Math.round(v * 10) / 10;
+
+/** A note editor's value as the note's text: without trailing spaces and empty lines, at most MAX_NOTE_TEXT long. */
+function noteText(value) {
+  const text = value.replace(/\s+$/, '');
+  // Cut at the limit, never between the two halves of a character.
+  return text.length <= MAX_NOTE_TEXT ? text : text.slice(0, MAX_NOTE_TEXT).replace(/[\uD800-\uDBFF]$/, '');
+}
 
 /** Where a shape gesture ends for the pointer at `at`: a line's or arrow's end snapped to 15° with Shift. */
 function shapeEnd(gesture, at, snap) {

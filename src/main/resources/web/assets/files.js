@@ -6,7 +6,9 @@
 // `createFromPayload`, so the entries it makes reach the room and are stored like any drawing.
 
 import { DrawingModel } from './model.js';
-import { BOARD, arrowBarbs, textFont, widthAt } from './render.js';
+import {
+  BOARD, NOTE_LINE_HEIGHT, NOTE_PADDING, arrowBarbs, noteBox, noteInk, noteLines, textFont, widthAt,
+} from './render.js';
 import { createFromPayload, toPayload, unionBox } from './selection.js';
 
 export const FILE_TYPE = 'drawbridge/board';
@@ -89,12 +91,13 @@ export function toSvg(elements) {
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${view}" width="${num(w)}" height="${num(h)}">`,
     `<rect class="background" x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="${BOARD.background}"/>`,
   ];
-  for (const element of elements) lines.push(elementSvg(element));
+  const notes = { measure: null, count: 0 };
+  for (const element of elements) lines.push(elementSvg(element, notes));
   lines.push('</svg>', '');
   return lines.join('\n');
 }
 
-function elementSvg(element) {
+function elementSvg(element, notes) {
   if (element.kind === 'stroke') {
     const { tool, color, width } = element.entry;
     return `<g class="element" data-kind="stroke"${tool === 'eraser' ? ' data-tool="eraser"' : ''}>${strokeSvg(element.parts, tool === 'eraser' ? BOARD.background : color, width)}</g>`;
@@ -105,6 +108,7 @@ function elementSvg(element) {
     // textBaseline 'top' on the canvas: the top of the em box at y.
     return g(`<text x="${num(s.x)}" y="${num(s.y)}" fill="${s.color}" dominant-baseline="text-before-edge" style="font: ${textFont(num(s.size))}; white-space: pre">${escapeXml(s.text)}</text>`);
   }
+  if (s.kind === 'note') return g(noteSvg(s, notes));
   if (s.kind === 'line' || s.kind === 'arrow') {
     // As render.js draws them: the segment with round ends, an arrow's barbs one path through its tip.
     const round = `fill="none" stroke="${s.color}" stroke-width="${num(s.width)}" stroke-linecap="round" stroke-linejoin="round"`;
@@ -118,6 +122,30 @@ function elementSvg(element) {
   const paint = `fill="none" stroke="${s.color}" stroke-width="${num(s.width)}" stroke-linejoin="round"`;
   if (s.kind === 'rect') return g(`<rect x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" ${paint}/>`);
   return g(`<ellipse cx="${num(x0 + w / 2)}" cy="${num(y0 + h / 2)}" rx="${num(w / 2)}" ry="${num(h / 2)}" ${paint}/>`);
+}
+
+/**
+ * A note as render.js draws it: its box filled, the faint edge, and the same lines of text (wrapped
+ * by the same measure, on a canvas of this page) clipped to the box. `notes` numbers the clip paths.
+ */
+function noteSvg(s, notes) {
+  const { x, y, w, h } = noteBox(s);
+  const box = `x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}"`;
+  const out = [
+    `<rect ${box} fill="${s.color}"/>`,
+    `<rect x="${num(x + 0.5)}" y="${num(y + 0.5)}" width="${num(Math.max(0, w - 1))}" height="${num(Math.max(0, h - 1))}" fill="none" stroke="#000000" stroke-opacity="0.18" stroke-width="1"/>`,
+  ];
+  notes.measure ??= new OffscreenCanvas(1, 1).getContext('2d');
+  const lines = noteLines(notes.measure, s);
+  if (!lines.length) return out.join('');
+  const id = `note-clip-${++notes.count}`;
+  const pad = NOTE_PADDING * s.size;
+  const spans = lines.map((line, k) => `<tspan x="${num(x + pad)}" y="${num(y + pad + k * NOTE_LINE_HEIGHT * s.size)}">${escapeXml(line)}</tspan>`);
+  out.push(
+    `<clipPath id="${id}"><rect ${box}/></clipPath>`,
+    `<text clip-path="url(#${id})" fill="${noteInk(s.color)}" dominant-baseline="text-before-edge" style="font: ${textFont(num(s.size))}; white-space: pre">${spans.join('')}</text>`,
+  );
+  return out.join('');
 }
 
 /** The stroke's dot and paths, in the order and widths of render.js `drawStrokeParts`. */

@@ -11,7 +11,8 @@ const WITHOUT_BUTTON = [
   ['Ctrl/⌘+A', 'Select everything'],
   ['Ctrl/⌘+D', 'Duplicate the selection'],
   ['Ctrl/⌘+C, X, V', 'Copy, cut, paste (also between boards)'],
-  ['Escape', 'Select nothing'],
+  ['Escape', 'Select nothing; stop following someone\'s view'],
+  ['Enter, double-click', 'Edit the selected note\'s text (Escape or a click outside ends it)'],
   ['Space + drag, scroll, two fingers', 'Move the view'],
   ['Ctrl/⌘ + wheel, pinch', 'Zoom'],
 ];

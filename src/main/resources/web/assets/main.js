@@ -3,7 +3,7 @@
 
 import { SignalingClient } from './signaling.js';
 import { Mesh, MESH_EVENTS } from './mesh.js';
-import { DrawingModel, History } from './model.js';
+import { DRAWING_KINDS, DrawingModel, History } from './model.js';
 import { BoardView } from './board-view.js';
 import { Tools, setUpToolbar } from './toolbar.js';
 import { Presence } from './presence.js';
@@ -12,12 +12,15 @@ import { BoardStore, hasSavedBoard } from './board-store.js';
 import { takeEarlyStart } from './boot.js';
 import { setUpTheme } from './theme.js';
 import { setUpHelp } from './help.js';
+import { peerColor } from './palette.js';
 import { CLIPBOARD_TYPE, parsePayload } from './selection.js';
 import { download, exportedElements, parseBoardFile, toBoardFile, toSvg } from './files.js';
 
 // A batch of catch-up entries stays well under the relay's 64 KiB body limit.
 const BATCH_BYTES = 32_000;
-const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'clear']);
+// Our view is sent at most this often while it moves, and once more, for sure, this long after it stops.
+const VIEW_MS = 50;
+const VIEW_REST_MS = 200;
 const NAMES = ['Ada', 'Frida', 'Hokusai', 'Klee', 'Kahlo', 'Miró', 'Turner', 'Vermeer', 'Matisse', 'Hopper'];
 
 const encoder = new TextEncoder();
@@ -151,9 +154,57 @@ async function start() {
 
   presence.project = (x, y) => view.toScreenFraction(x, y);
   const showZoom = () => { $('#zoom-reset').textContent = `${Math.round(view.view.zoom * 100)}%`; };
+
+  // --- following someone's view ---------------------------------------------------------
+  // Views travel as `view` messages (docs/DATA-CHANNEL.md), like cursors: never stored. Ours goes
+  // out as it moves; following someone sets ours to theirs as theirs arrives, until we move it
+  // ourselves (any change of the view that is not theirs), press Escape or the button again.
+
+  let viewTimer = null;
+  let viewSentAt = -Infinity;
+  const viewMessage = () => ({ t: 'view', level: view.view.level, ox: view.view.ox, oy: view.view.oy });
+  const shareView = () => {
+    if (locked) return;
+    const now = performance.now();
+    if (now - viewSentAt >= VIEW_MS) {
+      viewSentAt = now;
+      mesh.broadcast(viewMessage(), { lossy: true });
+    }
+    // Where the view comes to rest is sent unlossy: a follower ends where we end.
+    clearTimeout(viewTimer);
+    viewTimer = setTimeout(() => {
+      viewSentAt = performance.now();
+      mesh.broadcast(viewMessage());
+    }, VIEW_REST_MS);
+  };
+  let takingTheirView = false;
+  const takeView = (theirs) => {
+    takingTheirView = true;
+    try {
+      view.view.set(theirs);
+    } finally {
+      takingTheirView = false;
+    }
+  };
+  const follow = (peer) => {
+    presence.showFollowing(peer?.id ?? null);
+    const indicator = $('#following');
+    indicator.hidden = !peer;
+    $('#frame').classList.toggle('followed', Boolean(peer));
+    if (!peer) return;
+    indicator.textContent = `Following ${peer.username}: Escape or your own pan or zoom stops`;
+    $('#frame').style.setProperty('--followed', peerColor(peer.id));
+    const theirs = presence.viewOf(peer.id);
+    if (theirs) takeView(theirs);
+  };
+  const stopFollowing = () => { if (presence.following) follow(null); };
+  presence.onFollow = (peer) => follow(presence.following === peer.id ? null : peer);
+
   view.addEventListener('view', () => {
     presence.relayout();
     showZoom();
+    if (!takingTheirView) stopFollowing();
+    shareView();
   });
 
   setUpTheme($('#theme'));
@@ -167,7 +218,11 @@ async function start() {
     deleteSelection: () => view.deleteSelection(),
     duplicate: () => view.duplicateSelection(),
     selectAll: () => view.selectAll(),
-    deselect: () => view.deselect(),
+    deselect: () => {
+      view.deselect();
+      stopFollowing();
+    },
+    editNote: () => view.editSelectedNote(),
     // The system clipboard: copied elements as JSON under CLIPBOARD_TYPE and as text/plain (so
     // they paste into another board, in another tab or browser too).
     copy: (clipboard, cut) => {
@@ -274,10 +329,14 @@ async function start() {
 
   mesh.addEventListener('peer-added', ({ detail: { peer } }) => presence.upsert(peer, 'connecting'));
   mesh.addEventListener('peer-state', ({ detail: { peer, transport } }) => presence.upsert(peer, transport));
-  mesh.addEventListener('peer-removed', ({ detail: { peer } }) => presence.remove(peer.id));
+  mesh.addEventListener('peer-removed', ({ detail: { peer } }) => {
+    if (presence.following === peer.id) stopFollowing();
+    presence.remove(peer.id);
+  });
   // Every time a way to a peer opens, tell it what we hold; it answers with what we lack.
   mesh.addEventListener('ready', ({ detail: { peer } }) => {
     mesh.send(peer.id, { t: 'hello', have: model.summary() });
+    mesh.send(peer.id, viewMessage()); // so that it can follow us before we move
   });
   mesh.addEventListener('message', ({ detail: { peer, message } }) => {
     if (locked) return;
@@ -295,6 +354,11 @@ async function start() {
       case 'laser':
         presence.laser(peer, message.x, message.y);
         break;
+      case 'view': {
+        const theirs = presence.view(peer, message.level, message.ox, message.oy);
+        if (theirs && presence.following === peer.id) takeView(theirs);
+        break;
+      }
       default:
         break; // a newer app's message: ignore
     }
@@ -337,8 +401,16 @@ async function start() {
     rendered: () => view.rendered,
     /** True when the canvas shows every entry held, at the current view, with nothing pending. */
     settled: () => view.settled,
+    /** The notes on the board as this page draws them: [{id, color, size, x1, y1, x2, y2, text}], bottom first. */
+    notes: () => model.visible().filter((e) => e.kind === 'note').map(({ id, shape: { color, size, x1, y1, x2, y2, text } }) => ({
+      id, color, size, x1, y1, x2, y2, text,
+    })),
     /** How many elements this page has selected (the select tool). */
     selected: () => view.selection.length,
+    /** The person whose view this page follows (their peer id), or null. */
+    following: () => presence.following,
+    /** The last view each person sent: {peerId: {level, ox, oy}}. */
+    peerViews: () => presence.views(),
     /** This page's view: {level, zoom, ox, oy} (view.js). */
     view: () => ({ level: view.view.level, zoom: view.view.zoom, ox: view.view.ox, oy: view.view.oy }),
     /** Moves this page's view, e.g. `setView({level: 0, ox: 0, oy: 0})`: the default view. */

@@ -12,21 +12,28 @@
 //   rect | ellipse  {color, width, x1, y1, x2, y2}
 //   line | arrow  {color, width, x1, y1, x2, y2}  a segment from (x1, y1); an arrow's head at (x2, y2)
 //   text    {color, size, x, y, text}
+//   note    {color, size, x1, y1, x2, y2, text}  a sticky note: a filled box holding wrapped text
 //   clear   {}               hides everything before it in the order
 //   undo | redo  {target}    hides / shows again one of the author's own entries
 //   transform {targets, dx, dy, sx, sy, ax, ay}  moves and scales elements (anyone's)
 //   delete  {targets}        hides elements (anyone's) while the delete itself is shown
+//   retext  {target, text}   sets the text of a note (anyone's)
 //
 // Edits (transform, delete) are entries like the others: anyone may edit any element, and the
 // author may undo the edit. An element's transform is the composition of the shown transforms
 // that target it, in (clock, peer) order, so concurrent moves of one element compose the same
-// way on every peer; an element is deleted while any shown delete targets it.
+// way on every peer; an element is deleted while any shown delete targets it. A note's text is
+// that of the last shown retext that targets it in (clock, peer) order, else its own: two people
+// editing one note at once end with the same text everywhere.
 
-const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'clear']);
-const EDIT_KINDS = new Set(['transform', 'delete']);
+/** The kinds of entries that draw something (or clear): each is a step of its author's history. */
+export const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'note', 'clear']);
+const EDIT_KINDS = new Set(['transform', 'delete', 'retext']);
 const KINDS = new Set([...DRAWING_KINDS, ...EDIT_KINDS, 'points', 'undo', 'redo']);
 const MAX_POINTS_PER_ENTRY = 3 * 2000;
 const MAX_TEXT = 500;
+/** The longest text a note holds (UTF-16 code units, as `String.length` counts). */
+export const MAX_NOTE_TEXT = 2000;
 /** An edit names at most this many elements; a bigger selection is edited by several entries. */
 export const MAX_TARGETS = 500;
 const MAX_SCALE = 1e4;
@@ -48,6 +55,7 @@ export class DrawingModel extends EventTarget {
   #toggles = new Map(); // target id -> latest undo/redo entry
   #transforms = new Map(); // element id -> transform entries targeting it, sorted by compareEntries
   #deletes = new Map(); // element id -> delete entries targeting it
+  #retexts = new Map(); // note id -> retext entries targeting it, sorted by compareEntries
   #lifted = new Set(); // ids of elements this page leaves out of `visible()` (being dragged)
   #prefix = new Map(); // peer -> n: we hold all of its entries 1..n
   #beyondPrefix = new Map(); // peer -> Set of seqs held above the prefix
@@ -213,14 +221,14 @@ export class DrawingModel extends EventTarget {
       // undo/redo: only the author's latest word counts. Its seqs grow with its intent.
       const current = this.#toggles.get(entry.target);
       if (!current || current.seq < entry.seq) {
-        const wasHidden = this.isHidden(entry.target);
-        const deleted = EDIT_KINDS.has(this.#entries.get(entry.target)?.kind) ? this.#deletedTargets(this.#entries.get(entry.target)) : null;
-        this.#toggles.set(entry.target, entry);
         const target = this.#entries.get(entry.target);
+        const wasHidden = this.isHidden(entry.target);
+        const deleted = target?.kind === 'delete' ? this.#deletedTargets(target) : null;
+        this.#toggles.set(entry.target, entry);
         if (target && wasHidden !== this.isHidden(entry.target)) {
           if (DRAWING_KINDS.has(target.kind)) this.#changedInPlace(target);
-          else if (target.kind === 'transform') this.#retransform(target);
           else if (target.kind === 'delete') this.#redelete(target, deleted);
+          else if (EDIT_KINDS.has(target.kind)) this.#relayOut(target);
         }
       }
     }
@@ -281,7 +289,10 @@ export class DrawingModel extends EventTarget {
     return !this.isHidden(id) && !this.isDeleted(id) && !this.#lifted.has(id);
   }
 
-  /** Sets an element's transform (its shown transforms composed in order), parts and bounds. */
+  /**
+   * Sets an element's transform (its shown transforms composed in order), parts and bounds, and
+   * a note's text (its last shown retext's).
+   */
   #layOut(element) {
     let m = IDENTITY;
     for (const t of this.#transforms.get(element.id) ?? []) {
@@ -298,22 +309,27 @@ export class DrawingModel extends EventTarget {
         if (e.peer === entry.peer) addPart(element, mapPoints(e.points, m));
       }
     } else {
-      element.shape = mapShape(element.entry, m);
+      let entry = element.entry;
+      if (entry.kind === 'note') {
+        const retext = this.#retexts.get(element.id)?.findLast((r) => !this.isHidden(r.id));
+        if (retext) entry = { ...entry, text: retext.text };
+      }
+      element.shape = mapShape(entry, m);
       element.bounds = entryBounds(element.shape);
     }
   }
 
   #addEdit(entry) {
-    const index = entry.kind === 'transform' ? this.#transforms : this.#deletes;
+    const index = { transform: this.#transforms, delete: this.#deletes, retext: this.#retexts }[entry.kind];
     const deleted = entry.kind === 'delete' ? this.#deletedTargets(entry) : null;
-    for (const id of new Set(entry.targets)) {
+    for (const id of editTargets(entry)) {
       const list = index.get(id) ?? [];
       insertSorted(list, entry, compareEntries);
       index.set(id, list);
     }
     if (this.isHidden(entry.id)) return;
-    if (entry.kind === 'transform') this.#retransform(entry);
-    else this.#redelete(entry, deleted);
+    if (entry.kind === 'delete') this.#redelete(entry, deleted);
+    else this.#relayOut(entry);
   }
 
   /** The targets of a delete that are deleted now (to compare with after a change). */
@@ -321,9 +337,9 @@ export class DrawingModel extends EventTarget {
     return new Set(entry.targets.filter((id) => this.isDeleted(id)));
   }
 
-  /** A transform was added, hidden or shown: its targets are laid out again where they are. */
-  #retransform(entry) {
-    for (const id of new Set(entry.targets)) {
+  /** A transform or a retext was added, hidden or shown: its targets are laid out again where they are. */
+  #relayOut(entry) {
+    for (const id of editTargets(entry)) {
       const element = this.#elements.get(id);
       if (!element) continue;
       const before = element.bounds;
@@ -371,6 +387,9 @@ export class DrawingModel extends EventTarget {
   }
 }
 
+/** The ids of the elements an edit entry targets, each once. */
+const editTargets = (entry) => new Set(entry.targets ?? [entry.target]);
+
 function newJournal() {
   return { reset: false, rects: [], appended: [], grown: new Map() };
 }
@@ -409,11 +428,17 @@ export function mapPoints(points, m) {
   return out;
 }
 
-/** A rect, ellipse, line, arrow or text entry's fields under transform m (a text's size scales with sy). */
+/**
+ * A rect, ellipse, line, arrow, text or note entry's fields under transform m (a text's size
+ * scales with sy; a note's text size with the smaller factor, so that a note made only wider or
+ * only taller keeps its letters and wraps them anew).
+ */
 export function mapShape(entry, m) {
   if (isIdentity(m)) return entry;
   if (entry.kind === 'text') return { ...entry, x: m[0] * entry.x + m[2], y: m[1] * entry.y + m[3], size: entry.size * m[1] };
-  return { ...entry, x1: m[0] * entry.x1 + m[2], y1: m[1] * entry.y1 + m[3], x2: m[0] * entry.x2 + m[2], y2: m[1] * entry.y2 + m[3] };
+  const mapped = { ...entry, x1: m[0] * entry.x1 + m[2], y1: m[1] * entry.y1 + m[3], x2: m[0] * entry.x2 + m[2], y2: m[1] * entry.y2 + m[3] };
+  if (entry.kind === 'note') mapped.size = entry.size * Math.min(m[0], m[1]);
+  return mapped;
 }
 
 /** An element as it would be under a further transform t ({dx, dy, sx, sy, ax, ay}), for a preview. */
@@ -450,6 +475,13 @@ export function entryBounds(entry) {
     // Generous: no font is much wider than its size per character, and `top` puts the text below y.
     const width = entry.size * (entry.text.length + 1);
     return { x0: entry.x - entry.size, y0: entry.y - entry.size, x1: entry.x + width, y1: entry.y + 2 * entry.size };
+  }
+  if (entry.kind === 'note') {
+    // The box itself (its text is clipped to it), and a unit for antialiasing.
+    return {
+      x0: Math.min(entry.x1, entry.x2) - 1, y0: Math.min(entry.y1, entry.y2) - 1,
+      x1: Math.max(entry.x1, entry.x2) + 1, y1: Math.max(entry.y1, entry.y2) + 1,
+    };
   }
   // An arrow's barbs reach at most a head's length from its tip, in any direction.
   const m = entry.width / 2 + 1 + (entry.kind === 'arrow' ? arrowHeadLength(entry.width) : 0);
@@ -510,6 +542,7 @@ function insertSorted(list, item, compare) {
 
 const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
 const isColor = (v) => typeof v === 'string' && /^#[0-9a-f]{6}$/i.test(v);
+const noteText = (v) => typeof v === 'string' && v.length <= MAX_NOTE_TEXT;
 const targets = (v) => Array.isArray(v) && v.length >= 1 && v.length <= MAX_TARGETS && v.every((id) => typeof id === 'string');
 
 /** Peers are not trusted to send well-formed entries; a bad one is dropped, not drawn. */
@@ -526,11 +559,13 @@ function isValid(e) {
     case 'line':
     case 'arrow': return isColor(e.color) && isNumber(e.width) && [e.x1, e.y1, e.x2, e.y2].every(isNumber);
     case 'text': return isColor(e.color) && isNumber(e.size) && isNumber(e.x) && isNumber(e.y) && typeof e.text === 'string' && e.text.length <= MAX_TEXT;
+    case 'note': return isColor(e.color) && isNumber(e.size) && e.size >= 0 && [e.x1, e.y1, e.x2, e.y2].every(isNumber) && noteText(e.text);
     case 'clear': return true;
     case 'transform': return targets(e.targets) && isNumber(e.dx) && isNumber(e.dy)
       && [e.sx ?? 1, e.sy ?? 1].every((s) => isNumber(s) && s > 0 && s <= MAX_SCALE && 1 / s <= MAX_SCALE)
       && [e.ax ?? 0, e.ay ?? 0].every(isNumber);
     case 'delete': return targets(e.targets);
+    case 'retext': return typeof e.target === 'string' && noteText(e.text);
     default: return typeof e.target === 'string' && e.target.startsWith(`${e.peer}:`);
   }
 }

@@ -1,4 +1,5 @@
-// Who is here: the people list (with each peer's colour and connection) and their cursors.
+// Who is here: the people list (with each peer's colour and connection, and a button to follow
+// each one's view), their cursors, laser trails and views.
 
 import { peerColor } from './palette.js';
 
@@ -19,9 +20,12 @@ const LASER_COLOR = '239 68 68'; // red, as RGB for rgb(... / alpha)
 export class Presence {
   #list;
   #cursors;
-  #entries = new Map(); // peerId -> {item, cursor, idleTimer, at}
+  #entries = new Map(); // peerId -> {peer, item, cursor, idleTimer, at, view}
+  #following = null; // the id of the person whose view this page follows, or null
   /** Where a world point shows, as fractions of the board on screen (set by the app). */
   project = (x, y) => ({ x: x / 1600, y: y / 900 });
+  /** Called with a person ({id, username}) when their Follow button is pressed (set by the app). */
+  onFollow = () => {};
 
   #laser; // the canvas the laser trails are drawn on, or null
   #trails = new Map(); // peerId -> [{x, y, t, start}]: world points, `start` where a trail begins
@@ -96,9 +100,19 @@ export class Presence {
       item.innerHTML = '<span class="dot"></span><span class="name"></span><span class="transport"></span>';
       item.querySelector('.dot').style.background = peerColor(peer.id);
       item.querySelector('.name').textContent = peer.username;
-      if (transport === 'self') this.#list.prepend(item); else this.#list.append(item);
-      entry = { item, cursor: null, idleTimer: null };
+      if (transport === 'self') {
+        this.#list.prepend(item);
+      } else {
+        const follow = document.createElement('button');
+        follow.type = 'button';
+        follow.className = 'follow';
+        follow.addEventListener('click', () => this.onFollow(peer));
+        item.append(follow);
+        this.#list.append(item);
+      }
+      entry = { peer, item, cursor: null, idleTimer: null, view: null };
       this.#entries.set(peer.id, entry);
+      this.#showFollow(entry);
     }
     entry.item.dataset.transport = transport;
     entry.item.querySelector('.transport').textContent = TRANSPORT_LABELS[transport] ?? transport;
@@ -112,6 +126,48 @@ export class Presence {
     entry.cursor?.remove();
     clearTimeout(entry.idleTimer);
     this.#entries.delete(peerId);
+  }
+
+  /**
+   * Keeps a person's view (view.js: {level, ox, oy}, as their `view` message says), for following
+   * it; returns it, or null when the message does not hold a view.
+   */
+  view(peer, level, ox, oy) {
+    const entry = this.#entries.get(peer.id);
+    if (!entry || !Number.isInteger(level) || !Number.isFinite(ox) || !Number.isFinite(oy)) return null;
+    entry.view = { level, ox, oy };
+    return entry.view;
+  }
+
+  /** The last view a person sent, or null. */
+  viewOf(peerId) {
+    return this.#entries.get(peerId)?.view ?? null;
+  }
+
+  /** Every person's last view, by peer id. */
+  views() {
+    return Object.fromEntries([...this.#entries].filter(([, e]) => e.view).map(([id, e]) => [id, { ...e.view }]));
+  }
+
+  /** The person this page follows, or null. */
+  get following() {
+    return this.#following;
+  }
+
+  /** Shows whom this page follows (null: nobody) on the people's buttons. */
+  showFollowing(peerId) {
+    this.#following = peerId;
+    for (const entry of this.#entries.values()) this.#showFollow(entry);
+  }
+
+  #showFollow(entry) {
+    const button = entry.item.querySelector('.follow');
+    if (!button) return;
+    const on = this.#following === entry.peer.id;
+    button.textContent = on ? 'Stop following' : 'Follow';
+    button.setAttribute('aria-label', `${on ? 'Stop following' : 'Follow'} ${entry.peer.username}`);
+    button.setAttribute('aria-pressed', String(on));
+    button.title = on ? 'Stop following (Escape, or move your own view)' : `Show what ${entry.peer.username} looks at, as they pan and zoom`;
   }
 
   /** Moves a peer's cursor to a board position, or hides it when `x` is null. */

@@ -27,7 +27,7 @@ export function drawElement(ctx, element) {
   else drawEntry(ctx, element.shape);
 }
 
-/** Draws a shape or a text entry (a stroke entry: its own points only). */
+/** Draws a shape, a text or a note entry (a stroke entry: its own points only). */
 export function drawEntry(ctx, entry) {
   switch (entry.kind) {
     case 'stroke': return drawStrokeParts(ctx, entry, [entry.points], 0);
@@ -38,6 +38,7 @@ export function drawEntry(ctx, entry) {
     case 'line':
     case 'arrow': return drawSegment(ctx, entry);
     case 'text': return drawText(ctx, entry);
+    case 'note': return drawNote(ctx, entry);
     default: return undefined; // clear: the renderer starts after it
   }
 }
@@ -163,4 +164,103 @@ function drawText(ctx, { x, y, text, color, size }) {
   ctx.font = textFont(size);
   ctx.textBaseline = 'top';
   ctx.fillText(text, x, y);
+}
+
+// --- sticky notes ---------------------------------------------------------------------
+
+/** A note's text starts this far (times its text size) inside its box; its lines are this far apart. */
+export const NOTE_PADDING = 0.5;
+export const NOTE_LINE_HEIGHT = 1.25;
+
+/** The box of a note: {x, y, w, h} from its two corners. */
+export function noteBox({ x1, y1, x2, y2 }) {
+  return { x: Math.min(x1, x2), y: Math.min(y1, y2), w: Math.abs(x2 - x1), h: Math.abs(y2 - y1) };
+}
+
+/**
+ * The colour of a note's text: black on a light background, white on a dark one (whichever
+ * contrasts more, by WCAG's relative luminance), so a note of any colour of the swatch is readable.
+ */
+export function noteInk(background) {
+  const channel = (i) => {
+    const c = parseInt(background.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  // Contrast with black, (L + 0.05) / 0.05, beats contrast with white, 1.05 / (L + 0.05), above this.
+  return luminance > 0.179 ? '#000000' : '#ffffff';
+}
+
+/** A note: its box filled with its colour, a faint edge, and its text wrapped to its width, clipped to the box. */
+function drawNote(ctx, note) {
+  const { x, y, w, h } = noteBox(note);
+  ctx.fillStyle = note.color;
+  ctx.fillRect(x, y, w, h);
+  ctx.strokeStyle = 'rgb(0 0 0 / 0.18)';
+  ctx.lineWidth = 1;
+  ctx.setLineDash([]);
+  ctx.strokeRect(x + 0.5, y + 0.5, Math.max(0, w - 1), Math.max(0, h - 1));
+  const lines = noteLines(ctx, note);
+  if (!lines.length) return;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x, y, w, h);
+  ctx.clip();
+  ctx.fillStyle = noteInk(note.color);
+  ctx.textBaseline = 'top';
+  const pad = NOTE_PADDING * note.size;
+  for (let k = 0; k < lines.length; k++) ctx.fillText(lines[k], x + pad, y + pad + k * NOTE_LINE_HEIGHT * note.size);
+  ctx.restore();
+}
+
+// A note's lines, by the shape they were wrapped for (a shape is the model's, replaced when the
+// note is moved, resized or retexted): each tile and frame that draws the note wraps it once.
+const wrapped = new WeakMap();
+
+/**
+ * The lines of a note's text as drawn: each line of the text (the text's own line breaks) wrapped
+ * at spaces to the box's width less the padding, a word wider than that broken between
+ * characters; only the lines that start inside the box. Sets `ctx.font` to the note's font.
+ */
+export function noteLines(ctx, note) {
+  ctx.font = textFont(note.size);
+  if (!note.text || !(note.size > 0)) return [];
+  const cached = wrapped.get(note);
+  if (cached) return cached;
+  const { w, h } = noteBox(note);
+  const pad = NOTE_PADDING * note.size;
+  const width = w - 2 * pad;
+  const most = Math.max(1, Math.ceil((h - pad) / (NOTE_LINE_HEIGHT * note.size)));
+  const fits = (text) => ctx.measureText(text).width <= width;
+  const lines = [];
+  for (const paragraph of note.text.split('\n')) {
+    let line = '';
+    for (const token of paragraph.split(/(\s+)/)) {
+      if (!token) continue;
+      if (fits(line + token)) {
+        line += token;
+        continue;
+      }
+      if (/^\s+$/.test(token)) continue; // spaces where a line breaks are not drawn
+      if (line.trim()) lines.push(line.trimEnd());
+      line = '';
+      if (fits(token)) {
+        line = token;
+        continue;
+      }
+      // A word too wide for a line of its own is broken between characters.
+      for (const char of token) {
+        if (line && !fits(line + char)) {
+          lines.push(line);
+          line = '';
+        }
+        line += char;
+      }
+    }
+    lines.push(line.trimEnd());
+    if (lines.length >= most) break;
+  }
+  const shown = lines.slice(0, most);
+  wrapped.set(note, shown);
+  return shown;
 }

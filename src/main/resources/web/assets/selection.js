@@ -32,6 +32,11 @@ export function hitTest(elements, x, y, tolerance) {
 function hits(element, x, y, tolerance) {
   if (element.kind === 'stroke') return hitsStroke(element, x, y, tolerance);
   const s = element.shape;
+  if (element.kind === 'note') {
+    // A note is opaque: anywhere on it.
+    return x >= Math.min(s.x1, s.x2) - tolerance && x <= Math.max(s.x1, s.x2) + tolerance
+      && y >= Math.min(s.y1, s.y2) - tolerance && y <= Math.max(s.y1, s.y2) + tolerance;
+  }
   if (element.kind === 'text') {
     // The text's own box: a character is narrower than its size, a line a little taller.
     return x >= s.x - tolerance && x <= s.x + 0.7 * s.size * s.text.length + tolerance
@@ -145,7 +150,8 @@ export function chunks(ids) {
 /**
  * The clipboard payload of elements, as they are drawn now (transforms applied):
  * {type: 'drawbridge/elements', version: 1, elements: [...]}, each element the fields of the
- * entry that draws it (kind, tool, color, width, points | x1, y1, x2, y2 (rect, ellipse, line, arrow) | x, y, size, text).
+ * entry that draws it (kind, tool, color, width, points | x1, y1, x2, y2 (rect, ellipse, line, arrow) | x, y, size, text
+ * | size, x1, y1, x2, y2, text (a note, with its text as it is now)).
  */
 export function toPayload(elements) {
   return {
@@ -204,6 +210,9 @@ export function createFromPayload(payload, dx, dy, create) {
     } else if (source.kind === 'text') {
       const { color, size, x, y, text } = fields;
       entry = create('text', { color, size, x: round1(x + dx), y: round1(y + dy), text });
+    } else if (source.kind === 'note') {
+      const { color, size, x1, y1, x2, y2, text } = fields;
+      entry = create('note', { color, size, x1: round1(x1 + dx), y1: round1(y1 + dy), x2: round1(x2 + dx), y2: round1(y2 + dy), text });
     }
     if (entry) ids.push(entry.id);
   }

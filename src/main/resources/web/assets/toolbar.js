@@ -1,9 +1,10 @@
 // The toolbar: tool, colour and width, the buttons, and the keyboard shortcuts.
 
 import { PALETTE, SWATCH_COLUMNS, stepColor } from './palette.js';
+import { isTyping } from './theme.js';
 
 const TOOL_KEYS = {
-  v: 'select', p: 'pencil', r: 'rect', o: 'ellipse', i: 'line', a: 'arrow', t: 'text', e: 'eraser', h: 'hand', l: 'laser',
+  v: 'select', p: 'pencil', r: 'rect', o: 'ellipse', i: 'line', a: 'arrow', t: 'text', n: 'note', e: 'eraser', h: 'hand', l: 'laser',
 };
 // The arrow keys move a selection this many canvas pixels (with Shift: the bigger step).
 const NUDGE_PX = 10;
@@ -29,6 +30,7 @@ export class Tools extends EventTarget {
  * @param {Tools} tools
  * @param {object} commands {undo(), redo(), clear(), exportPng(), exportSvg(), exportJson(), importFile(file), zoomIn(), zoomOut(), zoomReset(), zoomToFit(),
  *   hasSelection(), moveSelection(dx, dy), deleteSelection(), duplicate(), selectAll(), deselect(),
+ *   editNote() -> true when the selection is one note, whose editor it opened,
  *   copy(clipboardData, cut) -> handled, paste(clipboardData) -> handled}
  */
 export function setUpToolbar(toolbar, tools, commands) {
@@ -120,8 +122,6 @@ export function setUpToolbar(toolbar, tools, commands) {
   document.addEventListener('paste', clipboard((e) => commands.paste(e.clipboardData)));
 }
 
-const isTyping = (target) => target instanceof HTMLInputElement && target.type === 'text';
-
 function onKey(e, tools, commands) {
   // Keys typed into a field are the field's; in an open dialog (the shortcuts panel), the dialog's
   // (Escape closes it, which preventDefault here would stop).
@@ -149,6 +149,8 @@ function onKey(e, tools, commands) {
     commands.selectAll();
   } else if (!mod && e.key === 'Escape') {
     commands.deselect();
+  } else if (!mod && e.key === 'Enter' && !(e.target instanceof HTMLButtonElement) && commands.editNote()) {
+    // Enter on a selected note edits its text (on a focused button it presses the button).
   } else if (!mod && (e.key === '+' || e.key === '=')) {
     commands.zoomIn();
   } else if (!mod && (e.key === '-' || e.key === '_')) {

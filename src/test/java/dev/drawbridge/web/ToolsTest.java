@@ -139,7 +139,8 @@ class ToolsTest extends BrowserTest {
         eventually().until(help::isVisible);
         String rows = help.locator("tbody").innerText();
         assertThat(rows).contains("P\tPencil", "R\tRectangle", "H, or hold Space\tHand", "Ctrl+Z\tUndo",
-                "Shift+1\tZoom to fit", "Shift+D\tDark mode", "V\tSelect", "L\tLaser pointer", "I\tLine", "A\tArrow", "Ctrl/⌘+D\tDuplicate the selection");
+                "Shift+1\tZoom to fit", "Shift+D\tDark mode", "V\tSelect", "L\tLaser pointer", "I\tLine", "A\tArrow", "N\tSticky note",
+                "Enter, double-click\tEdit the selected note's text (Escape or a click outside ends it)", "Ctrl/⌘+D\tDuplicate the selection");
         page.keyboard().press("Escape");
         eventually().until(() -> !help.isVisible());
         page.locator("#help-button").click();
