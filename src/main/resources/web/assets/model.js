@@ -22,6 +22,8 @@
 // that target it, in (clock, peer) order, so concurrent moves of one element compose the same
 // way on every peer; an element is deleted while any shown delete targets it.
 
+import { SetDigest } from './sync.js';
+
 const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'clear']);
 const EDIT_KINDS = new Set(['transform', 'delete']);
 const KINDS = new Set([...DRAWING_KINDS, ...EDIT_KINDS, 'points', 'undo', 'redo']);
@@ -54,6 +56,7 @@ export class DrawingModel extends EventTarget {
   #visible = []; // the visible elements in order (valid unless #stale)
   #stale = false;
   #journal = newJournal();
+  #digest = new SetDigest(); // of the ids held: two pages with the same digest show the same board
 
   /** @param {string} origin our peer id: the author of the entries we create */
   constructor(origin) {
@@ -64,6 +67,8 @@ export class DrawingModel extends EventTarget {
   get origin() { return this.#origin; }
   get size() { return this.#entries.size; }
   get clock() { return this.#clock; }
+  /** What we hold, in brief: {count, digest} (sync.js), the same for the same set of entries. */
+  get digest() { return { count: this.#digest.count, digest: this.#digest.value }; }
 
   /** The element of a drawing entry (visible or not), or undefined. */
   element(id) { return this.#elements.get(id); }
@@ -199,6 +204,7 @@ export class DrawingModel extends EventTarget {
 
   #apply(entry, notify = true) {
     this.#entries.set(entry.id, entry);
+    this.#digest.add(entry.id);
     this.#clock = Math.max(this.#clock, entry.clock);
     this.#track(entry.peer, entry.seq);
     if (entry.peer === this.#origin) this.#seq = Math.max(this.#seq, entry.seq);
