@@ -7,6 +7,7 @@ import { DRAWING_KINDS, DrawingModel, History } from './model.js';
 import { BoardView } from './board-view.js';
 import { Tools, setUpToolbar } from './toolbar.js';
 import { Presence } from './presence.js';
+import { SyncWatch } from './sync.js';
 import { RoomKey, isRoomKey, newRoomKey } from './room-key.js';
 import { BoardStore, hasSavedBoard } from './board-store.js';
 import { takeEarlyStart } from './boot.js';
@@ -107,18 +108,34 @@ async function start() {
   const tools = new Tools();
   const presence = new Presence({ list: $('#people'), cursors: $('#cursors'), laser: $('#laser') });
   presence.upsert(me, 'self');
+  // Whether each person sees the same board as we do (sync.js): our digest, told to them.
+  const sync = new SyncWatch(model, {
+    send: (peerId, message) => {
+      if (locked) return;
+      if (peerId) mesh.send(peerId, message); else mesh.broadcast(message);
+    },
+    show: (peerId, description) => presence.sync(peerId, description),
+  });
   let joined = false;
 
   // --- our own entries ---------------------------------------------------------------
 
+  let heldOps = null; // test-only (`holdOps` below): `ops` messages held back, in order
+  /** Every entry we send goes through here: to one peer, or (peerId null) to all. */
+  const sendOps = (peerId, ops) => {
+    const message = { t: 'ops', ops };
+    if (heldOps) heldOps.push([peerId, message]);
+    else if (peerId) mesh.send(peerId, message);
+    else mesh.broadcast(message);
+  };
   const create = (kind, fields) => {
     const entry = model.create(kind, fields);
     if (DRAWING_KINDS.has(kind)) history.record(entry);
-    mesh.broadcast({ t: 'ops', ops: [entry] });
+    sendOps(null, [entry]);
     return entry;
   };
   const share = (entries) => {
-    for (const ops of batches(entries, BATCH_BYTES)) mesh.broadcast({ t: 'ops', ops });
+    for (const ops of batches(entries, BATCH_BYTES)) sendOps(null, ops);
   };
   /** One edit: the entries `build(create)` makes are one undo step, sent together. */
   const edit = (build) => {
@@ -331,18 +348,20 @@ async function start() {
   mesh.addEventListener('peer-state', ({ detail: { peer, transport } }) => presence.upsert(peer, transport));
   mesh.addEventListener('peer-removed', ({ detail: { peer } }) => {
     if (presence.following === peer.id) stopFollowing();
+    sync.forget(peer.id);
     presence.remove(peer.id);
   });
   // Every time a way to a peer opens, tell it what we hold; it answers with what we lack.
   mesh.addEventListener('ready', ({ detail: { peer } }) => {
     mesh.send(peer.id, { t: 'hello', have: model.summary() });
     mesh.send(peer.id, viewMessage()); // so that it can follow us before we move
+    sync.connected(peer.id);
   });
   mesh.addEventListener('message', ({ detail: { peer, message } }) => {
     if (locked) return;
     switch (message?.t) {
       case 'hello':
-        for (const ops of batches(model.missingFor(message.have), BATCH_BYTES)) mesh.send(peer.id, { t: 'ops', ops });
+        for (const ops of batches(model.missingFor(message.have), BATCH_BYTES)) sendOps(peer.id, ops);
         break;
       case 'ops':
         // One change for the whole batch: a catch-up of thousands is applied and drawn at once.
@@ -359,6 +378,9 @@ async function start() {
         if (theirs && presence.following === peer.id) takeView(theirs);
         break;
       }
+      case 'sync':
+        sync.reported(peer, message);
+        break;
       default:
         break; // a newer app's message: ignore
     }
@@ -378,6 +400,22 @@ async function start() {
 
   window.addEventListener('pagehide', () => signaling.close());
 
+  // Test-only: a test that defines `window.drawbridgeTest` before the app starts (an init
+  // script) gets `holdOps(true)`, which keeps every entry we send back, as a transport that is
+  // far behind would, and `holdOps(false)`, which sends what was held, in order. Our `sync`
+  // digests still go out. Without that object nothing here is reachable.
+  if (window.drawbridgeTest && typeof window.drawbridgeTest === 'object') {
+    window.drawbridgeTest.holdOps = (hold) => {
+      if (hold) {
+        heldOps ??= [];
+        return;
+      }
+      const held = heldOps ?? [];
+      heldOps = null;
+      for (const [peerId, { ops }] of held) sendOps(peerId, ops);
+    };
+  }
+
   // Hooks for tests and the curious. Nothing here changes the board; `setView` changes only what
   // this page looks at, as panning and zooming do.
   window.drawbridge = Object.freeze({
@@ -391,6 +429,7 @@ async function start() {
       tokenExpiresAt: signaling.tokenExpiresAt,
       transport: signaling.transport,
       entries: model.size,
+      digest: model.digest.digest,
       visible: model.visible().length,
       clock: model.clock,
     }),

@@ -26,6 +26,8 @@
 // that of the last shown retext that targets it in (clock, peer) order, else its own: two people
 // editing one note at once end with the same text everywhere.
 
+import { SetDigest } from './sync.js';
+
 /** The kinds of entries that draw something (or clear): each is a step of its author's history. */
 export const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'note', 'clear']);
 const EDIT_KINDS = new Set(['transform', 'delete', 'retext']);
@@ -62,6 +64,7 @@ export class DrawingModel extends EventTarget {
   #visible = []; // the visible elements in order (valid unless #stale)
   #stale = false;
   #journal = newJournal();
+  #digest = new SetDigest(); // of the ids held: two pages with the same digest show the same board
 
   /** @param {string} origin our peer id: the author of the entries we create */
   constructor(origin) {
@@ -72,6 +75,8 @@ export class DrawingModel extends EventTarget {
   get origin() { return this.#origin; }
   get size() { return this.#entries.size; }
   get clock() { return this.#clock; }
+  /** What we hold, in brief: {count, digest} (sync.js), the same for the same set of entries. */
+  get digest() { return { count: this.#digest.count, digest: this.#digest.value }; }
 
   /** The element of a drawing entry (visible or not), or undefined. */
   element(id) { return this.#elements.get(id); }
@@ -207,6 +212,7 @@ export class DrawingModel extends EventTarget {
 
   #apply(entry, notify = true) {
     this.#entries.set(entry.id, entry);
+    this.#digest.add(entry.id);
     this.#clock = Math.max(this.#clock, entry.clock);
     this.#track(entry.peer, entry.seq);
     if (entry.peer === this.#origin) this.#seq = Math.max(this.#seq, entry.seq);

@@ -118,6 +118,32 @@ export class Presence {
     entry.item.querySelector('.transport').textContent = TRANSPORT_LABELS[transport] ?? transport;
   }
 
+  /**
+   * Shows whether a person sees the same board as we do: `sync` is sync.js's `describe`
+   * {state, text, label}, or null for nothing. The short text is for the eye; screen readers
+   * read the whole sentence instead.
+   */
+  sync(peerId, sync) {
+    const entry = this.#entries.get(peerId);
+    if (!entry) return;
+    let element = entry.item.querySelector('.sync');
+    if (!sync) {
+      element?.remove();
+      return;
+    }
+    if (!element) {
+      element = document.createElement('span');
+      element.className = 'sync';
+      element.innerHTML = '<span aria-hidden="true"></span><span class="visually-hidden"></span>';
+      entry.item.append(element);
+    }
+    if (element.dataset.sync === sync.state && element.title === sync.label) return;
+    element.dataset.sync = sync.state;
+    element.title = sync.label;
+    element.firstChild.textContent = sync.text;
+    element.lastChild.textContent = sync.label;
+  }
+
   remove(peerId) {
     this.#trails.delete(peerId);
     const entry = this.#entries.get(peerId);
