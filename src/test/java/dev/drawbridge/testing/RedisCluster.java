@@ -30,10 +30,12 @@ public final class RedisCluster implements AutoCloseable {
 
     private final Path dir;
     private final List<RedisServer> servers;
+    private final int primaryCount;
 
-    private RedisCluster(Path dir, List<RedisServer> servers) {
+    private RedisCluster(Path dir, List<RedisServer> servers, int primaryCount) {
         this.dir = dir;
         this.servers = servers;
+        this.primaryCount = primaryCount;
     }
 
     /** Starts six nodes, makes them one cluster and returns once every node reports it healthy. */
@@ -64,30 +66,58 @@ public final class RedisCluster implements AutoCloseable {
         return start(password, null);
     }
 
-    private static RedisCluster start(String password, Path tls) {
-        Path dir;
+    /**
+     * A cluster of one node that serves every slot ({@code CLUSTER ADDSLOTSRANGE 0 16383}), no
+     * replica: the smallest deployment in cluster mode. Having never met another node, it does not
+     * know its own address and names itself with an empty ip in {@code CLUSTER SLOTS}.
+     */
+    public static RedisCluster onePrimary() {
+        Path dir = tempDir();
+        List<RedisServer> servers = new ArrayList<>();
+        RedisCluster cluster = new RedisCluster(dir, servers, 1);
         try {
-            dir = Files.createTempDirectory("redis-cluster-");
+            servers.add(RedisServer.start(nodeOptions(dir, 0, null)));
+            servers.getFirst().call("CLUSTER", "ADDSLOTSRANGE", "0", Integer.toString(16_383));
+            cluster.awaitHealthy();
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("redis-cluster-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static List<String> nodeOptions(Path dir, int i, String password) {
+        List<String> options = new ArrayList<>(List.of(
+                "--cluster-enabled", "yes",
+                "--cluster-config-file", dir.resolve("nodes-" + i + ".conf").toString(),
+                "--cluster-node-timeout", Long.toString(NODE_TIMEOUT.toMillis()),
+                // The bus port is free too (by default it is the port + 10000: taken at times,
+                // or past 65535 for a high ephemeral port).
+                "--cluster-port", Integer.toString(RedisServer.freePort()),
+                "--dir", dir.toString(),
+                // Replicas sync at once (the default waits 5 s for more replicas to share one transfer).
+                "--repl-diskless-sync-delay", "0"));
+        if (password != null) {
+            options.addAll(List.of("--requirepass", password, "--masterauth", password));
+        }
+        return options;
+    }
+
+    private static RedisCluster start(String password, Path tls) {
+        Path dir = tempDir();
         List<RedisServer> servers = new ArrayList<>();
-        RedisCluster cluster = new RedisCluster(dir, servers);
+        RedisCluster cluster = new RedisCluster(dir, servers, 3);
         try {
             for (int i = 0; i < 6; i++) {
-                List<String> options = new ArrayList<>(List.of(
-                        "--cluster-enabled", "yes",
-                        "--cluster-config-file", dir.resolve("nodes-" + i + ".conf").toString(),
-                        "--cluster-node-timeout", Long.toString(NODE_TIMEOUT.toMillis()),
-                        // The bus port is free too (by default it is the port + 10000: taken at times,
-                        // or past 65535 for a high ephemeral port).
-                        "--cluster-port", Integer.toString(RedisServer.freePort()),
-                        "--dir", dir.toString(),
-                        // Replicas sync at once (the default waits 5 s for more replicas to share one transfer).
-                        "--repl-diskless-sync-delay", "0"));
-                if (password != null) {
-                    options.addAll(List.of("--requirepass", password, "--masterauth", password));
-                }
+                List<String> options = nodeOptions(dir, i, password);
                 if (tls != null) {
                     options.addAll(List.of("--tls-cluster", "yes", "--tls-replication", "yes"));
                     servers.add(RedisServer.startTls(options, tls));
@@ -302,7 +332,10 @@ public final class RedisCluster implements AutoCloseable {
         return nodes.lines().filter(l -> l.startsWith(id + " ")).findFirst().orElse("");
     }
 
-    /** Every live node says state ok, knows the six nodes, sees three primaries and their replicas, and every replica is in sync. */
+    /**
+     * Every live node says state ok, knows every node, sees the primaries and a replica for each
+     * (none for {@link #onePrimary}), and every replica is in sync.
+     */
     private void awaitHealthy() {
         awaitCluster(() -> {
             for (RedisServer s : servers) {
@@ -313,7 +346,7 @@ public final class RedisCluster implements AutoCloseable {
                 String nodes = (String) s.call("CLUSTER", "NODES");
                 long primaries = nodes.lines().filter(l -> live(l, "master")).count();
                 long replicas = nodes.lines().filter(l -> live(l, "slave")).count();
-                if (primaries != 3 || replicas != 3) {
+                if (primaries != primaryCount || replicas != servers.size() - primaryCount) {
                     return false;
                 }
                 String replication = (String) s.call("INFO", "replication");

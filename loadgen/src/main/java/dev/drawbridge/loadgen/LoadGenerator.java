@@ -112,7 +112,7 @@ final class LoadGenerator implements AutoCloseable {
                 .put("settings", settings());
         Set<Integer> nodePorts = new HashSet<>();
         o.urls().forEach(u -> nodePorts.add(u.getPort()));
-        ServerProbe server = new ServerProbe(o.serverPid(), o.redisPid(), o.redisPort(), nodePorts);
+        ServerProbe server = new ServerProbe(o.serverPid(), o.redisPids(), o.redisPort(), nodePorts);
 
         phase = "tokens";
         Pacer tokens = pace(peers.length, 0, o.openConcurrency(), k -> wire.identify(peers[(int) k]));
@@ -498,6 +498,12 @@ final class LoadGenerator implements AutoCloseable {
     private void cpu(JsonObject into, JsonObject before, JsonObject after, long count, String name) {
         if (before.containsKey("redisCpuMicros") && after.containsKey("redisCpuMicros")) {
             into.put("redisCpuMillis", round((after.getLong("redisCpuMicros") - before.getLong("redisCpuMicros")) / 1e3));
+            JsonArray each = new JsonArray();
+            for (int i = 0; i < after.getJsonArray("redisCpuMicrosEach").size(); i++) {
+                each.add(round((after.getJsonArray("redisCpuMicrosEach").getLong(i)
+                        - before.getJsonArray("redisCpuMicrosEach").getLong(i)) / 1e3));
+            }
+            into.put("redisCpuMillisEach", each);
         }
         if (before.getLong("cpuMicros", -1L) < 0 || after.getLong("cpuMicros", -1L) < 0) {
             return;

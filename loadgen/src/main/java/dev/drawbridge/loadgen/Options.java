@@ -25,7 +25,7 @@ record Options(
         double drainSeconds,
         double settleSeconds,
         long serverPid,
-        long redisPid,
+        List<Long> redisPids,
         int redisPort,
         boolean comparePost,
         boolean leave,
@@ -110,7 +110,7 @@ record Options(
         flag("drain", "5", "seconds to wait for the last deliveries");
         flag("settle", "5", "idle mode: seconds to hold the streams before reading the server's memory");
         flag("server-pid", "0", "the node's process id, to read its memory and CPU time from /proc");
-        flag("redis-pid", "0", "Redis' process id, to read its CPU time from /proc (the whole machine's budget)");
+        flag("redis-pid", "0", "Redis' process id(s), comma-separated (one per primary of a cluster), to read their CPU time from /proc");
         flag("redis-port", "0", "count the node's connections to this port (Redis) before and after");
         flag("compare-post", "false", "relay mode: then run the same number of trivial authenticated POSTs");
         flag("leave", "true", "relay and join-storm: finally leave the rooms and count remove-peer");
@@ -203,7 +203,7 @@ record Options(
                 doubleIn(values, "drain", 0, 120),
                 doubleIn(values, "settle", 0, 600),
                 (long) doubleIn(values, "server-pid", 0, Integer.MAX_VALUE),
-                (long) doubleIn(values, "redis-pid", 0, Integer.MAX_VALUE),
+                pids(values.get("redis-pid")),
                 intIn(values, "redis-port", 0, 65_535),
                 bool(values, "compare-post"),
                 bool(values, "leave"),
@@ -217,6 +217,18 @@ record Options(
     String sourceAddress(int i) {
         int n = i + 2;
         return "127.0." + (n / 256) + "." + (n % 256);
+    }
+
+    /** Process ids from a comma-separated list; 0 (the default) is none. */
+    private static List<Long> pids(String text) {
+        List<Long> pids = new ArrayList<>();
+        for (String part : text.split(",")) {
+            long pid = (long) doubleIn(Map.of("redis-pid", part), "redis-pid", 0, Integer.MAX_VALUE);
+            if (pid > 0) {
+                pids.add(pid);
+            }
+        }
+        return List.copyOf(pids);
     }
 
     private static int intIn(Map<String, String> values, String name, int min, int max) {

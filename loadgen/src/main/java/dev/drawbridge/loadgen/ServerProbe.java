@@ -1,31 +1,41 @@
 package dev.drawbridge.loadgen;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Set;
 
 /**
  * Reads a node's memory, CPU time, threads and Redis connections, when its process id is known, and
- * Redis' CPU time when that process id is.
+ * Redis' CPU time when its process ids are known (one per primary of a cluster): summed, and each.
  */
 final class ServerProbe {
     private final long pid;
-    private final long redisPid;
+    private final List<Long> redisPids;
     private final int redisPort;
     private final Set<Integer> nodePorts;
 
-    ServerProbe(long pid, long redisPid, int redisPort, Set<Integer> nodePorts) {
+    ServerProbe(long pid, List<Long> redisPids, int redisPort, Set<Integer> nodePorts) {
         this.pid = pid;
-        this.redisPid = redisPid;
+        this.redisPids = redisPids;
         this.redisPort = redisPort;
         this.nodePorts = nodePorts;
     }
 
     JsonObject sample() {
         JsonObject s = new JsonObject();
-        if (redisPid > 0) {
-            s.put("redisCpuMicros", ProcStats.cpuMicros(redisPid));
-            s.put("redisVoluntarySwitches", ProcStats.contextSwitches(redisPid)[0]);
+        if (!redisPids.isEmpty()) {
+            JsonArray each = new JsonArray();
+            long cpu = 0;
+            long switches = 0;
+            for (long redisPid : redisPids) {
+                long micros = ProcStats.cpuMicros(redisPid);
+                each.add(micros);
+                cpu += micros;
+                switches += ProcStats.contextSwitches(redisPid)[0];
+            }
+            s.put("redisCpuMicros", cpu).put("redisCpuMicrosEach", each).put("redisVoluntarySwitches", switches);
         }
         if (pid <= 0) {
             return s;

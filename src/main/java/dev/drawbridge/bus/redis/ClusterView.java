@@ -215,7 +215,7 @@ final class ClusterView {
             sent = once.send(request).andThen(r -> once.close());
         }
         sent.timeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .map(Topology::parse)
+                .map(slots -> Topology.parse(slots, endpoint))
                 .onComplete(r -> {
                     if (r.succeeded() && !r.result().primaries().isEmpty()) {
                         result.complete(r.result());

@@ -29,24 +29,33 @@ final class Topology {
         this.nodes = Set.copyOf(nodes);
     }
 
-    /** The topology in a reply of {@code CLUSTER SLOTS}: {@code [from, to, [ip, port, id], replicas...]...}. */
-    static Topology parse(Response slots) {
+    /**
+     * The topology in a reply of {@code CLUSTER SLOTS}: {@code [from, to, [ip, port, id], replicas...]...},
+     * as {@code asked} ({@code host:port}) answered it. A node with no known address of its own (a
+     * one-node cluster that never met another: its ip is empty) or one configured to hide it (a
+     * null or {@code ?} endpoint) means, per the command's documentation, the host that was asked.
+     */
+    static Topology parse(Response slots, String asked) {
+        String askedHost = asked.substring(0, asked.lastIndexOf(':'));
         String[] owners = new String[SLOTS];
         Set<String> nodes = new LinkedHashSet<>();
         for (Response range : slots) {
             int from = range.get(0).toInteger();
             int to = range.get(1).toInteger();
-            String primary = endpoint(range.get(2));
+            String primary = endpoint(range.get(2), askedHost);
             Arrays.fill(owners, from, to + 1, primary);
             for (int i = 2; i < range.size(); i++) {
-                nodes.add(endpoint(range.get(i)));
+                nodes.add(endpoint(range.get(i), askedHost));
             }
         }
         return new Topology(owners, nodes);
     }
 
-    private static String endpoint(Response node) {
-        String host = node.get(0).toString();
+    private static String endpoint(Response node, String askedHost) {
+        String host = node.get(0) == null ? "" : node.get(0).toString();
+        if (host.isEmpty() || host.equals("?")) {
+            return askedHost + ":" + node.get(1).toInteger();
+        }
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + node.get(1).toInteger();
     }
 

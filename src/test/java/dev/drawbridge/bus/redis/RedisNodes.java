@@ -22,6 +22,7 @@ import static dev.drawbridge.testing.Futures.get;
  */
 final class RedisNodes implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     private final boolean onCluster;
+    private final boolean onePrimary;
     private RedisServer server;
     private RedisCluster redisCluster;
     private Vertx vertx;
@@ -29,22 +30,28 @@ final class RedisNodes implements BeforeAllCallback, BeforeEachCallback, AfterEa
 
     /** Nodes on one standalone Redis. */
     RedisNodes() {
-        this(false);
+        this(false, false);
     }
 
-    private RedisNodes(boolean onCluster) {
+    private RedisNodes(boolean onCluster, boolean onePrimary) {
         this.onCluster = onCluster;
+        this.onePrimary = onePrimary;
     }
 
     /** Nodes on a Redis Cluster of three primaries and three replicas ({@link RedisCluster}). */
     static RedisNodes onCluster() {
-        return new RedisNodes(true);
+        return new RedisNodes(true, false);
+    }
+
+    /** Nodes on a Redis Cluster of one primary that serves every slot ({@link RedisCluster#onePrimary}). */
+    static RedisNodes onOnePrimaryCluster() {
+        return new RedisNodes(true, true);
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
         if (onCluster) {
-            redisCluster = RedisCluster.start();
+            redisCluster = onePrimary ? RedisCluster.onePrimary() : RedisCluster.start();
         } else {
             server = RedisServer.start();
         }
