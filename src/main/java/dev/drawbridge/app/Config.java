@@ -75,7 +75,7 @@ public record Config(
             new Setting("stream-buffer", "STREAM_BUFFER", "262144",
                     "bytes a stream may have waiting for a slow browser before it is closed"),
             new Setting("ice-servers", "ICE_SERVERS", "[]", "JSON array of RTCIceServer objects the browsers get from /config"),
-            new Setting("event-loops", "EVENT_LOOPS", "0", "event loops, each with its own pair of Redis connections (0: one per core)"),
+            new Setting("event-loops", "EVENT_LOOPS", "0", "event loops, each with its own pair of Redis connections (0: half the cores, at least one)"),
             new Setting("transport", "TRANSPORT", "auto",
                     "network I/O: epoll (Linux' native), nio (the JDK's), or auto (epoll where it loads, else nio)"),
             new Setting("data-dir", "DATA_DIR", "./data",

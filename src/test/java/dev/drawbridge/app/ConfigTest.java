@@ -36,6 +36,15 @@ class ConfigTest {
     }
 
     @Test
+    void withoutASettingANodeRunsAnEventLoopPerTwoCoresAndAtLeastOne() {
+        assertThat(Config.defaults().eventLoops()).isZero();
+        assertThat(Drawbridge.defaultEventLoops(1)).isEqualTo(1);
+        assertThat(Drawbridge.defaultEventLoops(2)).isEqualTo(1);
+        assertThat(Drawbridge.defaultEventLoops(3)).isEqualTo(1);
+        assertThat(Drawbridge.defaultEventLoops(8)).isEqualTo(4);
+    }
+
+    @Test
     void boardStorageIsSetFromFlagsOrTheEnvironmentAndRetentionZeroKeepsBoardsForever() {
         Config config = Config.parse(new String[] {"--board-max-record", "1000", "--board-retention", "0"},
                 Map.of("DATA_DIR", "/var/lib/drawbridge", "BOARD_MAX_BYTES", "100000", "BOARD_RETENTION", "7d"));
