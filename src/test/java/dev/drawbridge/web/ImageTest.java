@@ -113,7 +113,7 @@ class ImageTest extends BrowserTest {
 
         // A late joiner gets it with the rest of the board.
         BoardPage dan = open(room, "dan");
-        dan.waitForPeers(3, "p2p");
+        waitForLinks(dan, Map.of(ada.id(), "p2p", bob.id(), "p2p", cy.id(), "relay"));
         awaitImage(dan);
         eventually().alias("the image on the late joiner's board").until(() -> dan.canvasHash().equals(picture));
 
