@@ -179,7 +179,8 @@ function onKey(e, tools, commands) {
     commands.zoomReset();
   } else if (!mod && e.key === '!' && e.code === 'Digit1') {
     commands.zoomToFit();
-  } else if (!mod && !e.altKey && TOOL_KEYS[e.key]) {
+  } else if (!mod && !e.altKey && TOOL_KEYS[e.key] && !(e.shiftKey && e.code === 'KeyI')) {
+    // (Shift+I, even with Caps Lock on, opens the image picker instead of choosing the line.)
     tools.set({ tool: TOOL_KEYS[e.key] });
   } else {
     return;
