@@ -142,7 +142,7 @@ class ImageTest extends BrowserTest {
     }
 
     @Test
-    void anImageDroppedOrPickedLandsWhereItWasDroppedOrAtTheViewsCentreForEveryone() {
+    void anImageDroppedOrPickedLandsWhereItWasDroppedOrAtTheViewsCentreAndIsDuplicatedAndResizedForEveryone() {
         String room = newRoom();
         BoardPage ada = open(room, "ada");
         BoardPage bob = open(room, "bob");
@@ -155,6 +155,18 @@ class ImageTest extends BrowserTest {
         eventually().alias("the dropped image on bob's board").until(() -> near(bob.pixel(250, 675), RED, 40)
                 && near(bob.pixel(350, 725), YELLOW, 40));
 
+        // Duplicated (it is selected after the drop): a copy 20 down and right, (220, 670) to (420, 770).
+        assertThat(near(bob.pixel(410, 760), WHITE, 10)).as("nothing there before the copy").isTrue();
+        ada.press("Control+d");
+        eventually().alias("the copy on bob's board").until(() -> near(bob.pixel(410, 760), YELLOW, 40));
+        // Resized by its bottom right corner (the copy is selected), to half as big again about the other corner.
+        ada.pointerDown(420, 770);
+        ada.pointerMove(520, 820, 5);
+        ada.pointerUp();
+        eventually().alias("the resized copy on bob's board").until(() -> near(bob.pixel(510, 815), YELLOW, 40)
+                && near(bob.pixel(230, 680), RED, 40));
+        awaitSamePicture(ada, bob);
+
         // Picked with the file input (Shift+I opens it; the button is labelled), bytes made here.
         assertThat(bob.page.locator("#add-image").getAttribute("aria-label")).isEqualTo("Add image");
         bob.page.locator("#image-file").setInputFiles(new FilePayload("blue.png", "image/png", solidPng(120, 80, 0x1e1edc)));
@@ -164,18 +176,23 @@ class ImageTest extends BrowserTest {
     }
 
     @Test
-    void aSavedBoardReopenedShowsItsImageItsRecordsSealed() {
+    void anImageOnASavedBoardGoesSealedThroughTheRelayIsStoredSealedAndShowsWhenTheBoardIsReopened() {
         SavedBoard board = SavedBoard.create(node.baseUrl(), newRoom());
         BrowserContext first = chromium.newContext(1280, 800);
         BoardPage ada = BoardPage.openLink(first, board.link("ada"), "ada");
         ada.waitUntilJoined();
+        // A page behind a network that blocks peer-to-peer: the image reaches it as sealed relay bodies.
+        BoardPage bob = BoardPage.openLink(chromium.newContext(1280, 800, RelayFallbackTest.BLOCK_PEER_TO_PEER), board.link("bob"), "bob");
+        bob.waitUntilJoined();
+        ada.waitForPeers(1, "relay");
+        bob.waitForPeers(1, "relay");
         ada.page.evaluate(MAKE_PNG, List.of(800, 500));
         ada.pointerMove(800, 450, 1);
         ada.page.evaluate(PASTE);
         awaitImage(ada);
         awaitQuadrants(ada, 0);
-        ada.waitUntilRendered();
-        String picture = ada.canvasHash();
+        awaitImage(bob);
+        String picture = awaitSamePicture(ada, bob);
         ada.waitUntilSaved();
         // What the server holds is records of ciphertext only: no image bytes, no image entry in clear.
         List<String> stored = board.storedData();
