@@ -3,14 +3,14 @@
 // update is picked up at once; the cache only answers when the network does not.
 // Nothing of a board goes through here: storage, signaling and the relay are never cached.
 
-const CACHE = 'drawbridge-app-v8';
+const CACHE = 'drawbridge-app-v9';
 // Every room's page is the same document: it is kept once, under this name.
 const PAGE = '/__app__';
 const SHELL = [
   '/assets/main.js', '/assets/signaling.js', '/assets/mesh.js', '/assets/model.js', '/assets/board-view.js',
   '/assets/presence.js', '/assets/render.js', '/assets/palette.js', '/assets/toolbar.js', '/assets/room-key.js',
   '/assets/board-store.js', '/assets/boot.js', '/assets/tiles.js', '/assets/view.js', '/assets/theme.js', '/assets/help.js',
-  '/assets/selection.js', '/assets/files.js', '/assets/sync.js', '/assets/style.css', '/assets/icon.svg', '/config',
+  '/assets/selection.js', '/assets/files.js', '/assets/sync.js', '/assets/images.js', '/assets/style.css', '/assets/icon.svg', '/config',
 ];
 const ROOM_PAGE = /^\/[A-Za-z0-9_-]{1,64}$/;
 

@@ -12,6 +12,7 @@ import {
 import { TiledRenderer } from './tiles.js';
 import { View, LEVELS_PER_DOUBLING, MIN_LEVEL, MAX_LEVEL, zoomOf } from './view.js';
 import { MAX_NOTE_TEXT, previewElement } from './model.js';
+import { decodeImage, toBase64 } from './images.js';
 import {
   chunks, createFromPayload, handles, hitTest, inBox, payloadBox, scaleFor, selectable, toPayload, unionBox,
 } from './selection.js';
@@ -45,6 +46,8 @@ const SNAP_ANGLE = Math.PI / 12;
 // A new sticky note: a square of this many world units centred where it is placed, and its text size.
 const NOTE_SIZE = 200;
 const NOTE_TEXT_SIZE = 20;
+// A new image takes at most this share of the width and the height of the view (else its pixels, one world unit each).
+const IMAGE_VIEW_SHARE = 0.8;
 
 export class BoardView extends EventTarget {
   #model;
@@ -67,6 +70,7 @@ export class BoardView extends EventTarget {
   #noteEditor = null; // the open note editor: {area, place(), finish()}
   #selection = new Set(); // ids of the selected elements
   #pointer = null; // the last pointer position over the board, in world units (where a paste goes)
+  #decoding = 0; // images being decoded: their places are drawn again when they are
   /** This page's view of the world (view.js). */
   view = new View();
   /** The last complete frame drawn: how many entries the model held, and when (performance.now()). */
@@ -104,6 +108,16 @@ export class BoardView extends EventTarget {
       this.invalidate();
       if (this.#selection.size) this.#overlayStale = true;
       this.#noteEditor?.place(); // the note may have moved
+    });
+    // An image whose bytes are all here is decoded, then its place drawn again with the picture.
+    model.addEventListener('image', ({ detail: { element } }) => {
+      this.#decoding++;
+      decodeImage(element.image).then((made) => {
+        if (made) model.redraw(element.id);
+      }).finally(() => {
+        this.#decoding--;
+        this.invalidate();
+      });
     });
     this.view.addEventListener('change', () => {
       this.invalidate();
@@ -145,7 +159,7 @@ export class BoardView extends EventTarget {
 
   /** True when the canvas shows the whole picture of the model at the view, with no frame pending. */
   get settled() {
-    return !this.#dirty && this.rendered.entries === this.#model.size;
+    return !this.#dirty && this.#decoding === 0 && this.rendered.entries === this.#model.size;
   }
 
   /** The picture of the default view now, as PNG tiles for a snapshot (tiles.js `picture`). */
@@ -589,6 +603,35 @@ export class BoardView extends EventTarget {
     if (!box) return;
     const at = this.#pointer ?? this.view.toWorld(BOARD.width / 2, BOARD.height / 2);
     this.#createSelected(payload, round1(at.x - (box.x0 + box.x1) / 2), round1(at.y - (box.y0 + box.y1) / 2));
+  }
+
+  /** The world point at the centre of the view. */
+  get centre() {
+    const at = this.view.toWorld(BOARD.width / 2, BOARD.height / 2);
+    return { x: round1(at.x), y: round1(at.y) };
+  }
+
+  /** A point of the page (clientX, clientY) in world units, e.g. where a file was dropped; null off the board. */
+  worldAtClient(clientX, clientY) {
+    const rect = this.#overlay.getBoundingClientRect();
+    if (clientX < rect.left || clientX > rect.right || clientY < rect.top || clientY > rect.bottom) return null;
+    return this.#toWorld({ clientX, clientY });
+  }
+
+  /**
+   * Puts an image ({bytes, mime, width, height}: images.js `prepareImage`) on the board, centred at
+   * `at` (world units; null: where the pointer was last, else the view's centre), one world unit a
+   * pixel but at most IMAGE_VIEW_SHARE of the view; one edit, selected.
+   */
+  placeImage({ bytes, mime, width, height }, at) {
+    const z = this.view.zoom;
+    const fit = Math.min(1, (IMAGE_VIEW_SHARE * BOARD.width) / z / width, (IMAGE_VIEW_SHARE * BOARD.height) / z / height);
+    const [w, h] = [width * fit, height * fit];
+    const centre = at ?? this.#pointer ?? this.view.toWorld(BOARD.width / 2, BOARD.height / 2);
+    const x1 = round1(centre.x - w / 2);
+    const y1 = round1(centre.y - h / 2);
+    const image = { kind: 'image', mime, width, height, x1, y1, x2: round1(x1 + w), y2: round1(y1 + h), data: toBase64(bytes) };
+    this.#createSelected({ elements: [image] }, 0, 0);
   }
 
   /** Creates a payload's elements where they are (an imported board file) as one edit; they are selected. */

@@ -7,9 +7,10 @@
 
 import { DrawingModel } from './model.js';
 import {
-  BOARD, NOTE_LINE_HEIGHT, NOTE_PADDING, arrowBarbs, noteBox, noteInk, noteLines, textFont, widthAt,
+  BOARD, IMAGE_PLACEHOLDER, NOTE_LINE_HEIGHT, NOTE_PADDING, arrowBarbs, noteBox, noteInk, noteLines, textFont, widthAt,
 } from './render.js';
 import { createFromPayload, toPayload, unionBox } from './selection.js';
+import { toBase64 } from './images.js';
 
 export const FILE_TYPE = 'drawbridge/board';
 export const FILE_VERSION = 1;
@@ -109,6 +110,13 @@ function elementSvg(element, notes) {
     return g(`<text x="${num(s.x)}" y="${num(s.y)}" fill="${s.color}" dominant-baseline="text-before-edge" style="font: ${textFont(num(s.size))}; white-space: pre">${escapeXml(s.text)}</text>`);
   }
   if (s.kind === 'note') return g(noteSvg(s, notes));
+  if (s.kind === 'image') {
+    // The picture stretched over its box, its bytes in a data: URI (the placeholder while they are not all here).
+    const { x, y, w, h } = noteBox(s);
+    const box = `x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}"`;
+    if (!element.image?.bytes) return g(`<rect ${box} fill="${IMAGE_PLACEHOLDER.fill}" stroke="${IMAGE_PLACEHOLDER.edge}" stroke-width="1"/>`);
+    return g(`<image ${box} preserveAspectRatio="none" href="data:${s.mime};base64,${toBase64(element.image.bytes)}"/>`);
+  }
   if (s.kind === 'line' || s.kind === 'arrow') {
     // As render.js draws them: the segment with round ends, an arrow's barbs one path through its tip.
     const round = `fill="none" stroke="${s.color}" stroke-width="${num(s.width)}" stroke-linecap="round" stroke-linejoin="round"`;

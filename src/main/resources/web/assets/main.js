@@ -3,7 +3,7 @@
 
 import { SignalingClient } from './signaling.js';
 import { Mesh, MESH_EVENTS } from './mesh.js';
-import { DRAWING_KINDS, DrawingModel, History } from './model.js';
+import { DRAWING_KINDS, DrawingModel, History, PART_KINDS } from './model.js';
 import { BoardView } from './board-view.js';
 import { Tools, setUpToolbar } from './toolbar.js';
 import { Presence } from './presence.js';
@@ -16,6 +16,7 @@ import { setUpHelp } from './help.js';
 import { peerColor } from './palette.js';
 import { CLIPBOARD_TYPE, parsePayload } from './selection.js';
 import { download, exportedElements, parseBoardFile, toBoardFile, toSvg } from './files.js';
+import { isImageFile, prepareImage } from './images.js';
 
 // A batch of catch-up entries stays well under the relay's 64 KiB body limit.
 const BATCH_BYTES = 32_000;
@@ -146,7 +147,7 @@ async function start() {
       if (entry) made.push(entry);
       return entry;
     });
-    history.record(...made.filter((entry) => entry.kind !== 'points'));
+    history.record(...made.filter((entry) => !PART_KINDS.has(entry.kind)));
     share(made);
     return made;
   };
@@ -253,8 +254,10 @@ async function start() {
     },
     paste: (clipboard) => {
       const payload = parsePayload(clipboard.getData(CLIPBOARD_TYPE)) ?? parsePayload(clipboard.getData('text/plain'));
-      if (!payload || locked) return false;
-      view.paste(payload);
+      // An image copied elsewhere (a screenshot, an image from a web page) comes as a file.
+      const image = payload ? null : [...(clipboard.files ?? [])].find(isImageFile);
+      if ((!payload && !image) || locked) return false;
+      if (image) addImage(image, null); else view.paste(payload);
       return true;
     },
     zoomIn: () => view.zoomBy(1),
@@ -272,7 +275,20 @@ async function start() {
       download(new Blob([JSON.stringify(file)], { type: 'application/json' }), `${roomId}.drawbridge.json`);
     },
     importFile: unlessLocked((file) => file && importBoardFile(file)),
+    // An image picked (at the view's centre) or dropped (where it was dropped).
+    addImage: unlessLocked((file, clientX, clientY) => {
+      if (file) addImage(file, clientX === undefined ? view.centre : view.worldAtClient(clientX, clientY));
+    }),
   });
+
+  /** Brings an image file within the bounds (images.js) and puts it on the board at `at` (null: the pointer), or says why not. */
+  async function addImage(file, at) {
+    try {
+      view.placeImage(await prepareImage(file), at);
+    } catch (e) {
+      notice(`${file.name || 'The image'}: ${e.message}`);
+    }
+  }
 
   /** Adds a board file's elements as one edit of ours (one undo step), or says why not. */
   async function importBoardFile(file) {
@@ -443,6 +459,13 @@ async function start() {
     /** The notes on the board as this page draws them: [{id, color, size, x1, y1, x2, y2, text}], bottom first. */
     notes: () => model.visible().filter((e) => e.kind === 'note').map(({ id, shape: { color, size, x1, y1, x2, y2, text } }) => ({
       id, color, size, x1, y1, x2, y2, text,
+    })),
+    /**
+     * The images on the board as this page draws them: [{id, x1, y1, x2, y2, mime, bytes, width,
+     * height, complete: all bytes here, decoded: the picture (not the placeholder) is drawn}], bottom first.
+     */
+    images: () => model.visible().filter((e) => e.kind === 'image').map(({ id, shape: { x1, y1, x2, y2, mime, bytes, width, height }, image }) => ({
+      id, x1, y1, x2, y2, mime, bytes, width, height, complete: image.bytes !== null, decoded: image.bitmap !== null,
     })),
     /** How many elements this page has selected (the select tool). */
     selected: () => view.selection.length,

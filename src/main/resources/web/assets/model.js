@@ -13,6 +13,9 @@
 //   line | arrow  {color, width, x1, y1, x2, y2}  a segment from (x1, y1); an arrow's head at (x2, y2)
 //   text    {color, size, x, y, text}
 //   note    {color, size, x1, y1, x2, y2, text}  a sticky note: a filled box holding wrapped text
+//   image   {x1, y1, x2, y2, mime, bytes, width, height, hash}  a picture in the box (x1, y1)-(x2, y2):
+//           `bytes` bytes of `mime` whose SHA-256 is `hash`, `width` x `height` pixels (images.js)
+//   image-chunk {target, index, data}  bytes of one of the author's own images, base64 (images.js)
 //   clear   {}               hides everything before it in the order
 //   undo | redo  {target}    hides / shows again one of the author's own entries
 //   transform {targets, dx, dy, sx, sy, ax, ay}  moves and scales elements (anyone's)
@@ -25,13 +28,23 @@
 // way on every peer; an element is deleted while any shown delete targets it. A note's text is
 // that of the last shown retext that targets it in (clock, peer) order, else its own: two people
 // editing one note at once end with the same text everywhere.
+//
+// An image is drawn once its chunks are all held (until then, a placeholder box). A chunk that
+// does not fit its image (an index past its last, a length other than its place's), a second
+// chunk for one place, and the entry that completes an image whose bytes do not hash to its
+// `hash` are refused like any malformed entry: they change nothing.
 
 import { SetDigest } from './sync.js';
+import {
+  CHUNK_BYTES, IMAGE_MAX_BYTES, IMAGE_MAX_SIDE, IMAGE_TYPES, MAX_CHUNKS, base64Length, chunkCount, chunkLength, fromBase64, sha256Hex,
+} from './images.js';
 
 /** The kinds of entries that draw something (or clear): each is a step of its author's history. */
-export const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'note', 'clear']);
+export const DRAWING_KINDS = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'note', 'image', 'clear']);
 const EDIT_KINDS = new Set(['transform', 'delete', 'retext']);
-const KINDS = new Set([...DRAWING_KINDS, ...EDIT_KINDS, 'points', 'undo', 'redo']);
+/** The kinds of entries that add to another entry of their author (and are no step of their own). */
+export const PART_KINDS = new Set(['points', 'image-chunk']);
+const KINDS = new Set([...DRAWING_KINDS, ...EDIT_KINDS, ...PART_KINDS, 'undo', 'redo']);
 const MAX_POINTS_PER_ENTRY = 3 * 2000;
 const MAX_TEXT = 500;
 /** The longest text a note holds (UTF-16 code units, as `String.length` counts). */
@@ -58,6 +71,8 @@ export class DrawingModel extends EventTarget {
   #transforms = new Map(); // element id -> transform entries targeting it, sorted by compareEntries
   #deletes = new Map(); // element id -> delete entries targeting it
   #retexts = new Map(); // note id -> retext entries targeting it, sorted by compareEntries
+  #chunks = new Map(); // image id -> Map(index -> image-chunk entry)
+  #assembled = null; // {id, bytes}: the image that the entry being checked completes (see #fits)
   #lifted = new Set(); // ids of elements this page leaves out of `visible()` (being dragged)
   #prefix = new Map(); // peer -> n: we hold all of its entries 1..n
   #beyondPrefix = new Map(); // peer -> Set of seqs held above the prefix
@@ -107,7 +122,7 @@ export class DrawingModel extends EventTarget {
   createChecked(kind, fields) {
     const seq = this.#seq + 1;
     const entry = { ...fields, id: `${this.#origin}:${seq}`, peer: this.#origin, seq, clock: this.#clock + 1, kind };
-    if (!isValid(entry)) return null;
+    if (!isValid(entry) || !this.#fits(entry)) return null;
     this.#seq = seq;
     this.#clock = entry.clock;
     this.#apply(entry);
@@ -122,7 +137,7 @@ export class DrawingModel extends EventTarget {
 
   /** Applies an entry from another peer. Returns false for a duplicate or a malformed one. */
   receive(entry) {
-    if (!isValid(entry) || this.#entries.has(entry.id)) return false;
+    if (!isValid(entry) || this.#entries.has(entry.id) || !this.#fits(entry)) return false;
     this.#apply(entry);
     return true;
   }
@@ -134,7 +149,7 @@ export class DrawingModel extends EventTarget {
   receiveAll(entries) {
     const applied = [];
     for (const entry of entries) {
-      if (isValid(entry) && !this.#entries.has(entry.id)) {
+      if (isValid(entry) && !this.#entries.has(entry.id) && this.#fits(entry)) {
         this.#apply(entry, false);
         applied.push(entry);
       }
@@ -208,7 +223,64 @@ export class DrawingModel extends EventTarget {
 
   has(id) { return this.#entries.has(id); }
 
+  /**
+   * The bytes of an image element as base64, or null while they are not all here (the texts of
+   * its chunks in order: a chunk holds a multiple of 3 bytes).
+   */
+  imageData(id) {
+    const element = this.#elements.get(id);
+    if (element?.kind !== 'image' || !element.image.bytes) return null;
+    const chunks = this.#chunks.get(id);
+    return Array.from({ length: chunkCount(element.entry.bytes) }, (_, i) => chunks.get(i).data).join('');
+  }
+
+  /**
+   * Marks an element's place to be drawn again, the log unchanged: its image was decoded
+   * (images.js `decodeImage`), so its placeholder gives way to the picture.
+   */
+  redraw(id) {
+    if (this.#elements.has(id) && this.#isShown(id)) this.#changedInPlace(this.#elements.get(id).entry);
+  }
+
   // --- internals ----------------------------------------------------------------
+
+  /**
+   * The checks of an image or a chunk against what is held (the others always fit): a chunk must
+   * fit its image's layout and take a free place, and whichever entry completes an image must
+   * complete it with bytes of the right hash. Leaves the completed bytes in #assembled.
+   */
+  #fits(entry) {
+    this.#assembled = null;
+    if (entry.kind === 'image-chunk') {
+      const chunks = this.#chunks.get(entry.target);
+      if (chunks?.has(entry.index)) return false;
+      const image = this.#entries.get(entry.target);
+      if (!image) return true; // checked when its image arrives
+      if (image.kind !== 'image' || !chunkFits(image, entry)) return false;
+      return this.#completes(image, chunks, entry);
+    }
+    if (entry.kind === 'image') {
+      const chunks = this.#chunks.get(entry.id);
+      for (const chunk of chunks?.values() ?? []) if (!chunkFits(entry, chunk)) return false;
+      return this.#completes(entry, chunks, null);
+    }
+    return true;
+  }
+
+  /** False when the chunks held and `extra` complete the image with bytes of another hash. */
+  #completes(image, chunks, extra) {
+    const count = chunkCount(image.bytes);
+    if ((chunks?.size ?? 0) + (extra ? 1 : 0) < count) return true;
+    const bytes = new Uint8Array(image.bytes);
+    for (let i = 0; i < count; i++) {
+      const chunk = extra?.index === i ? extra : chunks.get(i);
+      bytes.set(fromBase64(chunk.data), i * CHUNK_BYTES);
+    }
+    if (sha256Hex(bytes) !== image.hash) return false;
+    this.#assembled = { id: image.id, bytes };
+    return true;
+  }
+
 
   #apply(entry, notify = true) {
     this.#entries.set(entry.id, entry);
@@ -221,6 +293,11 @@ export class DrawingModel extends EventTarget {
       this.#addDrawable(entry);
     } else if (entry.kind === 'points') {
       this.#addPoints(entry);
+    } else if (entry.kind === 'image-chunk') {
+      const chunks = this.#chunks.get(entry.target) ?? new Map();
+      chunks.set(entry.index, entry);
+      this.#chunks.set(entry.target, chunks);
+      this.#imageComplete(entry.target);
     } else if (EDIT_KINDS.has(entry.kind)) {
       this.#addEdit(entry);
     } else {
@@ -248,6 +325,7 @@ export class DrawingModel extends EventTarget {
       element = newElement(entry);
       this.#elements.set(entry.id, element);
       this.#layOut(element);
+      if (entry.kind === 'image') this.#imageComplete(entry.id);
     }
     if (this.isHidden(entry.id) || this.isDeleted(entry.id) || this.#lifted.has(entry.id)) return;
     if (index === this.#drawables.length - 1 && !this.#stale) {
@@ -289,6 +367,16 @@ export class DrawingModel extends EventTarget {
       this.#layOut(element);
       if (this.#isShown(element.id)) this.#journal.rects.push(before, element.bounds);
     }
+  }
+
+  /** An image whose bytes the entry just applied completed (#fits checked them): they are its own now. */
+  #imageComplete(id) {
+    const assembled = this.#assembled;
+    this.#assembled = null;
+    if (assembled?.id !== id) return;
+    const element = this.#elements.get(id);
+    element.image.bytes = assembled.bytes;
+    this.dispatchEvent(new CustomEvent('image', { detail: { element } }));
   }
 
   #isShown(id) {
@@ -408,7 +496,8 @@ function newJournal() {
  * `bounds` {x0, y0, x1, y1} holds everything it paints, in world units. Widths are not scaled.
  */
 function newElement(entry) {
-  return { id: entry.id, kind: entry.kind, entry, matrix: IDENTITY, parts: null, shape: null, bounds: null, version: 0 };
+  const image = entry.kind === 'image' ? { mime: entry.mime, bytes: null, bitmap: null, decoding: false, failed: false } : null;
+  return { id: entry.id, kind: entry.kind, entry, matrix: IDENTITY, parts: null, shape: null, bounds: null, version: 0, image };
 }
 
 /** Transform m, then the transform entry t: x -> ax + sx (x - ax) + dx. */
@@ -482,8 +571,8 @@ export function entryBounds(entry) {
     const width = entry.size * (entry.text.length + 1);
     return { x0: entry.x - entry.size, y0: entry.y - entry.size, x1: entry.x + width, y1: entry.y + 2 * entry.size };
   }
-  if (entry.kind === 'note') {
-    // The box itself (its text is clipped to it), and a unit for antialiasing.
+  if (entry.kind === 'note' || entry.kind === 'image') {
+    // The box itself (a note's text is clipped to it), and a unit for antialiasing.
     return {
       x0: Math.min(entry.x1, entry.x2) - 1, y0: Math.min(entry.y1, entry.y2) - 1,
       x1: Math.max(entry.x1, entry.x2) + 1, y1: Math.max(entry.y1, entry.y2) + 1,
@@ -551,6 +640,9 @@ const isColor = (v) => typeof v === 'string' && /^#[0-9a-f]{6}$/i.test(v);
 const noteText = (v) => typeof v === 'string' && v.length <= MAX_NOTE_TEXT;
 const targets = (v) => Array.isArray(v) && v.length >= 1 && v.length <= MAX_TARGETS && v.every((id) => typeof id === 'string');
 
+/** Whether a chunk has a place in an image's layout: an index it has, and that place's length. */
+const chunkFits = (image, chunk) => chunk.index < chunkCount(image.bytes) && base64Length(chunk.data) === chunkLength(image.bytes, chunk.index);
+
 /** Peers are not trusted to send well-formed entries; a bad one is dropped, not drawn. */
 function isValid(e) {
   if (!e || typeof e !== 'object' || typeof e.peer !== 'string' || !KINDS.has(e.kind)) return false;
@@ -572,6 +664,12 @@ function isValid(e) {
       && [e.ax ?? 0, e.ay ?? 0].every(isNumber);
     case 'delete': return targets(e.targets);
     case 'retext': return typeof e.target === 'string' && noteText(e.text);
+    case 'image': return [e.x1, e.y1, e.x2, e.y2].every(isNumber) && IMAGE_TYPES.has(e.mime)
+      && Number.isInteger(e.bytes) && e.bytes >= 1 && e.bytes <= IMAGE_MAX_BYTES
+      && [e.width, e.height].every((v) => Number.isInteger(v) && v >= 1 && v <= IMAGE_MAX_SIDE)
+      && typeof e.hash === 'string' && /^[0-9a-f]{64}$/.test(e.hash);
+    case 'image-chunk': return typeof e.target === 'string' && e.target.startsWith(`${e.peer}:`)
+      && Number.isInteger(e.index) && e.index >= 0 && e.index < MAX_CHUNKS && base64Length(e.data) >= 1;
     default: return typeof e.target === 'string' && e.target.startsWith(`${e.peer}:`);
   }
 }

@@ -24,6 +24,7 @@ export function textFont(size) {
 /** Draws an element (model.js `newElement`) whole, as its transform puts it. */
 export function drawElement(ctx, element) {
   if (element.kind === 'stroke') drawStrokeParts(ctx, element.entry, element.parts, 0);
+  else if (element.kind === 'image') drawImage(ctx, element.shape, element.image?.bitmap);
   else drawEntry(ctx, element.shape);
 }
 
@@ -39,6 +40,7 @@ export function drawEntry(ctx, entry) {
     case 'arrow': return drawSegment(ctx, entry);
     case 'text': return drawText(ctx, entry);
     case 'note': return drawNote(ctx, entry);
+    case 'image': return drawImage(ctx, entry, null);
     default: return undefined; // clear: the renderer starts after it
   }
 }
@@ -164,6 +166,26 @@ function drawText(ctx, { x, y, text, color, size }) {
   ctx.font = textFont(size);
   ctx.textBaseline = 'top';
   ctx.fillText(text, x, y);
+}
+
+// --- images ---------------------------------------------------------------------------
+
+/** What an image shows until its bytes are all here and decoded: a light box with a faint edge. */
+export const IMAGE_PLACEHOLDER = Object.freeze({ fill: '#e8e8e8', edge: '#b4b4b4' });
+
+/** An image stretched over its box, or (no bitmap yet) its placeholder. */
+function drawImage(ctx, shape, bitmap) {
+  const { x, y, w, h } = noteBox(shape);
+  if (bitmap) {
+    ctx.drawImage(bitmap, x, y, w, h);
+    return;
+  }
+  ctx.fillStyle = IMAGE_PLACEHOLDER.fill;
+  ctx.fillRect(x, y, w, h);
+  ctx.strokeStyle = IMAGE_PLACEHOLDER.edge;
+  ctx.lineWidth = 1;
+  ctx.setLineDash([]);
+  ctx.strokeRect(x + 0.5, y + 0.5, Math.max(0, w - 1), Math.max(0, h - 1));
 }
 
 // --- sticky notes ---------------------------------------------------------------------

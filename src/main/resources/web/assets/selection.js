@@ -8,6 +8,7 @@
 
 import { arrowBarbs, widthAt } from './render.js';
 import { MAX_TARGETS } from './model.js';
+import { IMAGE_MAX_BYTES, chunkTexts, fromBase64, sha256Hex, toBase64 } from './images.js';
 
 /** The clipboard type of copied elements (JSON, see `toPayload`); also offered as text/plain. */
 export const CLIPBOARD_TYPE = 'drawbridge/elements';
@@ -32,8 +33,8 @@ export function hitTest(elements, x, y, tolerance) {
 function hits(element, x, y, tolerance) {
   if (element.kind === 'stroke') return hitsStroke(element, x, y, tolerance);
   const s = element.shape;
-  if (element.kind === 'note') {
-    // A note is opaque: anywhere on it.
+  if (element.kind === 'note' || element.kind === 'image') {
+    // A note or an image is opaque: anywhere on it.
     return x >= Math.min(s.x1, s.x2) - tolerance && x <= Math.max(s.x1, s.x2) + tolerance
       && y >= Math.min(s.y1, s.y2) - tolerance && y <= Math.max(s.y1, s.y2) + tolerance;
   }
@@ -151,7 +152,8 @@ export function chunks(ids) {
  * The clipboard payload of elements, as they are drawn now (transforms applied):
  * {type: 'drawbridge/elements', version: 1, elements: [...]}, each element the fields of the
  * entry that draws it (kind, tool, color, width, points | x1, y1, x2, y2 (rect, ellipse, line, arrow) | x, y, size, text
- * | size, x1, y1, x2, y2, text (a note, with its text as it is now)).
+ * | size, x1, y1, x2, y2, text (a note, with its text as it is now) | x1, y1, x2, y2, mime, width,
+ * height, data (an image, its bytes as base64; an image whose bytes are not all here yet is left out)).
  */
 export function toPayload(elements) {
   return {
@@ -163,10 +165,15 @@ export function toPayload(elements) {
         // Coordinates to a tenth of a unit, pressure to a thousandth.
         return { kind: 'stroke', tool, color, width, points: e.parts.flat().map((v, i) => (i % 3 === 2 ? round3(v) : round1(v))) };
       }
+      if (e.kind === 'image') {
+        if (!e.image?.bytes) return null;
+        const { mime, width, height, x1, y1, x2, y2 } = e.shape;
+        return { kind: 'image', mime, width, height, x1: round1(x1), y1: round1(y1), x2: round1(x2), y2: round1(y2), data: toBase64(e.image.bytes) };
+      }
       const { id, peer, seq, clock, ...fields } = e.shape;
       for (const k of ['x', 'y', 'x1', 'y1', 'x2', 'y2', 'size']) if (k in fields) fields[k] = round1(fields[k]);
       return fields;
-    }),
+    }).filter(Boolean),
   };
 }
 
@@ -213,10 +220,27 @@ export function createFromPayload(payload, dx, dy, create) {
     } else if (source.kind === 'note') {
       const { color, size, x1, y1, x2, y2, text } = fields;
       entry = create('note', { color, size, x1: round1(x1 + dx), y1: round1(y1 + dy), x2: round1(x2 + dx), y2: round1(y2 + dy), text });
+    } else if (source.kind === 'image') {
+      entry = createImage(fields, dx, dy, create);
     }
     if (entry) ids.push(entry.id);
   }
   return ids;
+}
+
+/**
+ * An image of a payload ({x1, y1, x2, y2, mime, width, height, data}): its `image` entry, then its
+ * bytes as `image-chunk` entries; null when the model refuses it (the chunks are not made then).
+ */
+function createImage({ x1, y1, x2, y2, mime, width, height, data }, dx, dy, create) {
+  const bytes = fromBase64(data);
+  if (!bytes?.length || bytes.length > IMAGE_MAX_BYTES) return null;
+  const entry = create('image', {
+    x1: round1(x1 + dx), y1: round1(y1 + dy), x2: round1(x2 + dx), y2: round1(y2 + dy), mime, width, height, bytes: bytes.length, hash: sha256Hex(bytes),
+  });
+  if (!entry) return null;
+  chunkTexts(bytes).forEach((text, index) => create('image-chunk', { target: entry.id, index, data: text }));
+  return entry;
 }
 
 /** The box of a payload's elements' coordinates (no widths), or null when it has none. */

@@ -2,6 +2,7 @@
 
 import { PALETTE, SWATCH_COLUMNS, stepColor } from './palette.js';
 import { isTyping } from './theme.js';
+import { isImageFile } from './images.js';
 
 const TOOL_KEYS = {
   v: 'select', p: 'pencil', r: 'rect', o: 'ellipse', i: 'line', a: 'arrow', t: 'text', n: 'note', e: 'eraser', h: 'hand', l: 'laser',
@@ -31,7 +32,8 @@ export class Tools extends EventTarget {
  * @param {object} commands {undo(), redo(), clear(), exportPng(), exportSvg(), exportJson(), importFile(file), zoomIn(), zoomOut(), zoomReset(), zoomToFit(),
  *   hasSelection(), moveSelection(dx, dy), deleteSelection(), duplicate(), selectAll(), deselect(),
  *   editNote() -> true when the selection is one note, whose editor it opened,
- *   copy(clipboardData, cut) -> handled, paste(clipboardData) -> handled}
+ *   copy(clipboardData, cut) -> handled, paste(clipboardData) -> handled,
+ *   addImage(file, clientX, clientY): an image file picked (no position: the view's centre) or dropped there}
  */
 export function setUpToolbar(toolbar, tools, commands) {
   const swatch = toolbar.querySelector('#swatch');
@@ -79,6 +81,19 @@ export function setUpToolbar(toolbar, tools, commands) {
     if (picker.files[0]) commands.importFile(picker.files[0]);
     picker.value = ''; // the same file may be picked again
   });
+  // Images: the picker (its button, or Shift+I), a file dropped on the board, or a paste.
+  const imagePicker = toolbar.querySelector('#image-file');
+  on('add-image', () => imagePicker.click());
+  imagePicker.addEventListener('change', () => {
+    if (imagePicker.files[0]) commands.addImage(imagePicker.files[0]);
+    imagePicker.value = '';
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.code === 'KeyI' && e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target) && !document.querySelector('dialog[open]')) {
+      e.preventDefault();
+      imagePicker.click();
+    }
+  });
   const stage = document.querySelector('#stage');
   const boardFile = (e) => [...(e.dataTransfer?.items ?? [])].some((item) => item.kind === 'file');
   stage.addEventListener('dragover', (e) => {
@@ -90,6 +105,11 @@ export function setUpToolbar(toolbar, tools, commands) {
     if (!boardFile(e)) return;
     e.preventDefault(); // a dropped file is ours, not one for the browser to open instead of the board
     const files = [...e.dataTransfer.files];
+    const image = files.find(isImageFile);
+    if (image) {
+      commands.addImage(image, e.clientX, e.clientY);
+      return;
+    }
     commands.importFile(files.find((f) => f.name.endsWith('.json') || f.type === 'application/json') ?? files[0]);
   });
   on('zoom-in', commands.zoomIn);
@@ -159,7 +179,8 @@ function onKey(e, tools, commands) {
     commands.zoomReset();
   } else if (!mod && e.key === '!' && e.code === 'Digit1') {
     commands.zoomToFit();
-  } else if (!mod && !e.altKey && TOOL_KEYS[e.key]) {
+  } else if (!mod && !e.altKey && TOOL_KEYS[e.key] && !(e.shiftKey && e.code === 'KeyI')) {
+    // (Shift+I, even with Caps Lock on, opens the image picker instead of choosing the line.)
     tools.set({ tool: TOOL_KEYS[e.key] });
   } else {
     return;
