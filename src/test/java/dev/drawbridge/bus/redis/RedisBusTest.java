@@ -1,34 +1,14 @@
 package dev.drawbridge.bus.redis;
 
-import dev.drawbridge.bus.BusContract;
-import dev.drawbridge.bus.HistoryLimits;
-
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.time.Duration;
-import java.util.UUID;
-
-
 /** The Redis bus passes the bus contract, across two nodes on one real Redis. */
-class RedisBusTest extends BusContract {
+class RedisBusTest extends RedisBusContract {
     @RegisterExtension
-    static final RedisNodes cluster = new RedisNodes();
-    private static final RedisSettings SETTINGS = RedisSettings.defaults()
-            .withHistory(new HistoryLimits(32, 1 << 20, Duration.ofSeconds(60)));
+    static final RedisNodes redis = new RedisNodes();
 
     @Override
-    protected int historyLimit() {
-        return SETTINGS.history().events();
-    }
-
-    @Override
-    protected Nodes startNodes() {
-        return new Nodes(cluster.connect("bus-a-" + UUID.randomUUID(), SETTINGS).bus(),
-                cluster.connect("bus-b-" + UUID.randomUUID(), SETTINGS).bus());
-    }
-
-    @Override
-    protected void stopNodes() {
-        // The extension closes the nodes after each test.
+    protected RedisNodes redis() {
+        return redis;
     }
 }
