@@ -841,8 +841,7 @@ export class BoardView extends EventTarget {
     place();
     this.#frame.append(area);
     this.#noteEditor = { area, place, finish };
-    // Focus after the pointer event that opened it has finished, or it would take the focus back.
-    setTimeout(() => area.focus(), 0);
+    focusEditor(area);
   }
 
   #placeText(at, color, width) {
@@ -878,9 +877,27 @@ export class BoardView extends EventTarget {
     input.addEventListener('blur', () => finish(true));
     this.#frame.append(input);
     this.#textInput = input;
-    // Focus after the pointerdown that placed it has finished, or it would steal focus back.
-    setTimeout(() => input.focus(), 0);
+    focusEditor(input);
   }
+}
+
+/**
+ * Focuses a text editor just opened by a pointer event, once that event has finished (or the
+ * event's own focus change would take the focus back). A key pressed before then (a fast typist,
+ * a busy page on which the timer waits behind input) is the editor's too, never a tool's
+ * shortcut: the editor takes the focus during that key's keydown, so the character lands in it.
+ */
+function focusEditor(editor) {
+  const early = (e) => {
+    if (!editor.isConnected || document.activeElement === editor) {
+      window.removeEventListener('keydown', early, true);
+      return;
+    }
+    e.stopImmediatePropagation(); // not a shortcut; no preventDefault: the character is typed
+    editor.focus();
+  };
+  window.addEventListener('keydown', early, true);
+  setTimeout(() => editor.focus(), 0);
 }
 
 export function textSize(width) {

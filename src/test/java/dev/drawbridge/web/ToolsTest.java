@@ -149,6 +149,27 @@ class ToolsTest extends BrowserTest {
         eventually().until(() -> !help.isVisible());
     }
 
+    @Test
+    void keysTypedBeforeTheTextEntryTakesTheFocusAreTheTextNotShortcuts() {
+        BoardPage ada = open(newRoom(), "ada");
+        ada.setWidth(10);
+        ada.selectTool("text");
+        // Hold the page's timers back, as a busy page does, so that the keys below arrive before the
+        // entry's deferred focus; every letter of "varietal" is a tool's shortcut.
+        ada.page.evaluate("""
+                () => {
+                  window.realSetTimeout = window.setTimeout;
+                  window.setTimeout = (f, ms, ...rest) => window.realSetTimeout(f, Math.max(ms ?? 0, 1000), ...rest);
+                }""");
+        ada.page.mouse().click(ada.toViewport(300, 600)[0], ada.toViewport(300, 600)[1]);
+        ada.page.keyboard().type("varietal");
+        ada.page.keyboard().press("Enter");
+        ada.page.evaluate("() => { window.setTimeout = window.realSetTimeout; }");
+        eventually().alias("the text on the board").until(() -> ada.inkInColumn(305, 600, 640) + ada.inkInColumn(315, 600, 640) > 0);
+        assertThat(ada.page.locator("[data-tool=text]").getAttribute("aria-pressed")).as("still the text tool").isEqualTo("true");
+        assertThat(ada.page.evaluate("() => window.drawbridge.state().visible")).isEqualTo(1);
+    }
+
     /** The brightness (0 to 255, mean of R, G and B) of what the screen shows at a logical board point. */
     private static int shown(BoardPage board, double x, double y) {
         double[] at = board.toViewport(x, y);
