@@ -26,11 +26,15 @@ const TILE = 256;
 const MAX_TILES = 160;
 const MAX_SPARE = 48;
 // Milliseconds of tile drawing per frame once a picture is on screen (the first one is drawn
-// whole); a tile is drawn over several frames if need be.
+// whole); a tile is drawn over several frames if need be. A canvas records calls at once and
+// rasterizes them later (when the tile is next read or copied), which can cost a hundred times
+// the recording: every RASTER_EVERY elements the drawing makes the tile rasterize (a one-pixel
+// read), so the time it checks against the budget is what the frame really pays.
 const FRAME_BUDGET_MS = 6;
-// ...and at most this many elements: the canvas records calls quickly and rasterizes them later
-// (when the tile is copied to the screen), so time alone undercounts a frame's cost.
-const FRAME_BUDGET_ELEMENTS = 1500;
+const RASTER_EVERY = 4;
+// A zoom is at rest once its level has not changed for this long: until then the last complete
+// level stands in, scaled, and no tile is drawn (tiles of a level passed through are wasted).
+const ZOOM_REST_MS = 120;
 
 export class TiledRenderer {
   #canvas;
@@ -45,6 +49,7 @@ export class TiledRenderer {
   #fallbackLevel = null; // the last level whose tiles covered the screen
   #shownOnce = false;
   #clock = 0;
+  #levelChangedAt = -Infinity;
 
   constructor(canvas, model, view) {
     this.#canvas = canvas;
@@ -77,24 +82,24 @@ export class TiledRenderer {
       for (let i = i0; i <= i1; i++) needed.push(this.#tile(level, i, j));
     }
     let missing = 0;
-    // While the zoom moves (a new level this frame), the last level stands in, scaled, and
-    // nothing is drawn: tiles of a level passed through would be thrown away at once.
-    const zooming = this.#composed && this.#composed.level !== level && this.#fallbackLevel !== null;
+    // While the zoom moves, the last complete level stands in, scaled, and nothing is drawn.
+    if (this.#composed && this.#composed.level !== level) this.#levelChangedAt = started;
+    const zooming = this.#fallbackLevel !== null && this.#fallbackLevel !== level && started - this.#levelChangedAt < ZOOM_REST_MS;
     const deadline = !this.#shownOnce ? Infinity : zooming ? started : started + FRAME_BUDGET_MS;
-    const budget = { deadline, elements: this.#shownOnce ? FRAME_BUDGET_ELEMENTS : Infinity };
     for (const tile of needed) {
       tile.used = this.#clock;
       if (tile.valid) continue;
-      if (performance.now() < deadline && budget.elements > 0 && this.#draw(tile, elements, z, budget)) touched.add(tile);
+      if (performance.now() < deadline && this.#draw(tile, elements, z, deadline)) touched.add(tile);
       else missing++;
     }
 
-    // The canvas: whole again when the view moved, else only the tiles that changed.
+    // The canvas: whole again when the view moved, else only the tiles that changed or were
+    // completed (a tile is opaque and covers its square, whatever stood in for it before).
     const composed = this.#composed;
     const moved = !composed || composed.level !== level || composed.ox !== ox || composed.oy !== oy;
     const ctx = this.#ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    if (moved || !composed.complete) {
+    if (moved) {
       ctx.fillStyle = BOARD.background;
       ctx.fillRect(0, 0, this.#canvas.width, this.#canvas.height);
       if (missing) this.#showFallback(level, ox, oy);
@@ -131,7 +136,7 @@ export class TiledRenderer {
         let canvas = cached?.valid && current ? cached.canvas : null;
         if (!canvas) {
           const scratch = { ...newTileCanvas(), level: 0, i, j, progress: null };
-          this.#draw(scratch, elements, 1, { deadline: Infinity, elements: Infinity });
+          this.#draw(scratch, elements, 1, Infinity);
           canvas = scratch.canvas;
         }
         tiles.push({ i, j, png: canvas.convertToBlob({ type: 'image/png' }) });
@@ -168,6 +173,7 @@ export class TiledRenderer {
     if (changes.reset) {
       this.#tiles.clear();
       this.#fallbackLevel = null;
+      this.#composed = null; // nothing on the canvas stands any more
       return touched;
     }
     // Tiles of other levels are not kept up to date: those that a change meets are drawn again
@@ -257,7 +263,7 @@ export class TiledRenderer {
    * Draws a tile from scratch: every element that meets it, in order. Stops at `deadline` and
    * goes on from there next time (returns false meanwhile): a zoomed-out tile may hold thousands.
    */
-  #draw(tile, elements, z, budget) {
+  #draw(tile, elements, z, deadline) {
     const ctx = tile.ctx;
     if (tile.progress?.list !== elements) {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -270,15 +276,18 @@ export class TiledRenderer {
     const box = tileBox(tile);
     const m = 2 / z;
     const progress = tile.progress;
+    const timed = deadline !== Infinity;
+    let drawn = 0;
     for (let k = progress.index; k < elements.length; k++) {
-      if (budget.elements <= 0 || ((k & 63) === 63 && performance.now() > budget.deadline)) {
-        progress.index = k;
-        return false;
-      }
       const element = elements[k];
-      if (meets(element.bounds, box, m)) {
-        drawElement(ctx, element);
-        budget.elements--;
+      if (!meets(element.bounds, box, m)) continue;
+      drawElement(ctx, element);
+      if (timed && ++drawn % RASTER_EVERY === 0) {
+        ctx.getImageData(0, 0, 1, 1); // rasterize what was recorded, so that the clock sees it
+        if (performance.now() > deadline) {
+          progress.index = k + 1;
+          return false;
+        }
       }
     }
     tile.progress = null;

@@ -88,9 +88,14 @@ class FrameTimeBenchmark {
 
     /** Stops recording; returns [frames, p50, p95, max] of the deltas and p50, p95, max of the app's work, in ms. */
     private static final String STOP_FRAMES = """
-            async () => {
-              // The last gesture's work lands in the next frames: let two pass before stopping.
+            async (untilSettled) => {
+              // The last gesture's work lands in the next frames: let two pass before stopping, or,
+              // for a gesture whose drawing waits until it rests (a zoom), every frame until the
+              // picture is complete again.
+              window.benchGestureEnded = performance.now();
               await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+              while (untilSettled && !window.drawbridge.settled()) await new Promise((r) => requestAnimationFrame(r));
+              window.benchSettledAfter = performance.now() - window.benchGestureEnded;
               window.benchRecording = false;
               const stats = (values) => {
                 const d = values.slice().sort((a, b) => a - b);
@@ -173,6 +178,24 @@ class FrameTimeBenchmark {
                     }
                     page.keyboard().up("Control");
                 });
+                // A zoom that rests at a new level: its tiles are drawn once it rests, and those
+                // frames count too.
+                frames(page, count, "zooming in by 3 wheel steps, until the picture is complete", true, () -> {
+                    page.mouse().move(cx, cy);
+                    page.keyboard().down("Control");
+                    for (int i = 0; i < 3; i++) {
+                        page.mouse().wheel(0, -20);
+                    }
+                    page.keyboard().up("Control");
+                });
+                frames(page, count, "zooming out by 40 wheel steps, until the picture is complete", true, () -> {
+                    page.mouse().move(cx, cy);
+                    page.keyboard().down("Control");
+                    for (int i = 0; i < 40; i++) {
+                        page.mouse().wheel(0, 20);
+                    }
+                    page.keyboard().up("Control");
+                });
                 // The select tool: a box holding about a twentieth of the strokes, dragged about.
                 page.keyboard().press("0");
                 page.keyboard().press("v");
@@ -219,13 +242,20 @@ class FrameTimeBenchmark {
     }
 
     private static void frames(Page page, int count, String what, Runnable gesture) {
+        frames(page, count, what, false, gesture);
+    }
+
+    /** With {@code untilSettled}, the frames until the picture is complete again count too (and how long that took). */
+    private static void frames(Page page, int count, String what, boolean untilSettled, Runnable gesture) {
         page.evaluate(START_FRAMES);
         gesture.run();
         @SuppressWarnings("unchecked")
-        List<Number> result = (List<Number>) page.evaluate(STOP_FRAMES);
+        List<Number> result = (List<Number>) page.evaluate(STOP_FRAMES, untilSettled);
         System.out.printf(Locale.ROOT, "[measure] %d elements, %s: %d frames, p50 %.1f ms, p95 %.1f ms, max %.1f ms;"
-                + " the app's frame work p50 %.1f ms, p95 %.1f ms, max %.1f ms%n",
+                + " the app's frame work p50 %.1f ms, p95 %.1f ms, max %.1f ms%s%n",
                 count, what, result.get(0).intValue(), result.get(1).doubleValue(), result.get(2).doubleValue(), result.get(3).doubleValue(),
-                result.get(4).doubleValue(), result.get(5).doubleValue(), result.get(6).doubleValue());
+                result.get(4).doubleValue(), result.get(5).doubleValue(), result.get(6).doubleValue(),
+                untilSettled ? String.format(Locale.ROOT, "; the full picture %.0f ms after the last event",
+                        ((Number) page.evaluate("() => window.benchSettledAfter")).doubleValue()) : "");
     }
 }
