@@ -125,6 +125,25 @@ class ToolsTest extends BrowserTest {
         assertThat(all.getHeight()).isEqualTo(BoardPage.HEIGHT);
         assertThat(unlike(all, shown, 0, 0)).as("pixels unlike the board's").isZero();
         assertThat(ink(all.getRGB(250, 200)) && ink(all.getRGB(1250, 700))).as("both drawings").isTrue();
+
+        // A selection wider than 8192 units is scaled down to 8192 pixels (docs/FILE-FORMAT.md):
+        // a rectangle 40,000 units wide and 400 high, drawn by the export itself.
+        @SuppressWarnings("unchecked")
+        java.util.List<Number> wide = (java.util.List<Number>) ada.page.evaluate("""
+                async () => {
+                  const { toPng } = await import('/assets/files.js');
+                  const shape = { kind: 'rect', x1: 0, y1: 0, x2: 40000, y2: 400, color: '#000000', width: 40 };
+                  const png = await toPng([{ kind: 'rect', shape, bounds: { x0: -21, y0: -21, x1: 40021, y1: 421 } }]);
+                  const bitmap = await createImageBitmap(png);
+                  const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+                  ctx.drawImage(bitmap, 0, 0);
+                  const at = (x, y) => ctx.getImageData(x, y, 1, 1).data[0];
+                  return [bitmap.width, bitmap.height, at(4096, 6), at(4096, Math.floor(bitmap.height / 2))];
+                }""");
+        assertThat(wide.get(0).intValue()).as("width").isEqualTo(8192);
+        assertThat(wide.get(1).intValue()).as("height, scaled alike").isBetween(93, 95);
+        assertThat(wide.get(2).intValue()).as("the top side, inked").isLessThan(100);
+        assertThat(wide.get(3).intValue()).as("inside, white").isEqualTo(255);
     }
 
     private static int selected(BoardPage page) {
