@@ -1,5 +1,5 @@
-// Files: the board as a JSON file (docs/FILE-FORMAT.md) to export and import, and as an SVG
-// document that draws what the canvas draws.
+// Files: the board as a JSON file (docs/FILE-FORMAT.md) to export and import, as an SVG
+// document that draws what the canvas draws, and the selection as a PNG picture.
 //
 // A board file holds the elements as they are drawn now, in the clipboard's form (selection.js
 // `toPayload`): importing one is a paste at the elements' own place, through the same
@@ -7,7 +7,7 @@
 
 import { DrawingModel } from './model.js';
 import {
-  BOARD, IMAGE_PLACEHOLDER, NOTE_LINE_HEIGHT, NOTE_PADDING, arrowBarbs, noteBox, noteInk, noteLines, textFont, widthAt,
+  BOARD, IMAGE_PLACEHOLDER, NOTE_LINE_HEIGHT, NOTE_PADDING, arrowBarbs, drawElement, noteBox, noteInk, noteLines, textFont, widthAt,
 } from './render.js';
 import { createFromPayload, toPayload, unionBox } from './selection.js';
 import { toBase64 } from './images.js';
@@ -81,8 +81,7 @@ const MARGIN = 10; // world units around the drawing
  * world box of what is drawn (eraser strokes left out) with a margin; with nothing, the default view.
  */
 export function toSvg(elements) {
-  // Eraser strokes paint the background only: they do not widen the picture.
-  const box = unionBox(elements.filter((e) => !(e.kind === 'stroke' && e.entry.tool === 'eraser')));
+  const box = drawnBox(elements);
   const [x, y, w, h] = box
     ? [box.x0 - MARGIN, box.y0 - MARGIN, box.x1 - box.x0 + 2 * MARGIN, box.y1 - box.y0 + 2 * MARGIN]
     : [0, 0, BOARD.width, BOARD.height];
@@ -96,6 +95,11 @@ export function toSvg(elements) {
   for (const element of elements) lines.push(elementSvg(element, notes));
   lines.push('</svg>', '');
   return lines.join('\n');
+}
+
+/** The world box of what elements draw: eraser strokes paint the background only, they do not widen the picture. */
+function drawnBox(elements) {
+  return unionBox(elements.filter((e) => !(e.kind === 'stroke' && e.entry.tool === 'eraser')));
 }
 
 function elementSvg(element, notes) {
@@ -178,6 +182,36 @@ function strokeSvg(parts, color, width) {
   }
   end();
   return out.join('');
+}
+
+// --- PNG ----------------------------------------------------------------------------------
+
+// A PNG of the selection has at most this many pixels on a side, and in all (a canvas larger than
+// that is refused by browsers, or costs hundreds of megabytes): a larger selection is scaled down.
+const PNG_MAX_SIDE = 8192;
+const PNG_MAX_PIXELS = 16_777_216;
+
+/**
+ * A PNG (a Blob) of elements (drawing order, as laid out; `exportedElements` of a selection),
+ * drawn with render.js's own calls, as the board's tiles draw them, on the board's white: the
+ * world box of what is drawn (eraser strokes left out) with the SVG's margin, widened to whole
+ * world units, at one pixel per world unit (the board at zoom 1), scaled down only to stay
+ * within PNG_MAX_SIDE and PNG_MAX_PIXELS. Null when nothing is drawn.
+ */
+export function toPng(elements) {
+  const box = drawnBox(elements);
+  if (!box) return null;
+  const x = Math.floor(box.x0 - MARGIN);
+  const y = Math.floor(box.y0 - MARGIN);
+  const [w, h] = [Math.ceil(box.x1 + MARGIN) - x, Math.ceil(box.y1 + MARGIN) - y];
+  const scale = Math.min(1, PNG_MAX_SIDE / w, PNG_MAX_SIDE / h, Math.sqrt(PNG_MAX_PIXELS / (w * h)));
+  const canvas = new OffscreenCanvas(Math.max(1, Math.round(w * scale)), Math.max(1, Math.round(h * scale)));
+  const ctx = canvas.getContext('2d', { alpha: false });
+  ctx.fillStyle = BOARD.background;
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.setTransform(scale, 0, 0, scale, -x * scale, -y * scale);
+  for (const element of elements) drawElement(ctx, element);
+  return canvas.convertToBlob({ type: 'image/png' });
 }
 
 const num = (v) => String(Math.round(v * 100) / 100);

@@ -15,7 +15,7 @@ import { setUpTheme } from './theme.js';
 import { setUpHelp } from './help.js';
 import { peerColor } from './palette.js';
 import { CLIPBOARD_TYPE, parsePayload } from './selection.js';
-import { download, exportedElements, parseBoardFile, toBoardFile, toSvg } from './files.js';
+import { download, exportedElements, parseBoardFile, toBoardFile, toPng, toSvg } from './files.js';
 import { isImageFile, prepareImage } from './images.js';
 
 // A batch of catch-up entries stays well under the relay's 64 KiB body limit.
@@ -264,8 +264,17 @@ async function start() {
     zoomOut: () => view.zoomBy(-1),
     zoomReset: () => view.view.reset(),
     zoomToFit: () => view.zoomToFit(),
-    exportPng: async () => download(await view.toBlob(), `drawbridge-${roomId}.png`),
-    // Files (docs/FILE-FORMAT.md): the SVG holds the selection when there is one, else the board.
+    // Files (docs/FILE-FORMAT.md): the PNG and the SVG hold the selection when there is one; else
+    // the PNG is the board at this page's view, the SVG the whole board.
+    exportPng: async () => {
+      const selected = view.selectedElements;
+      if (!selected.length) {
+        download(await view.toBlob(), `drawbridge-${roomId}.png`);
+        return;
+      }
+      const png = await toPng(exportedElements(model.visible(), selected));
+      if (png) download(png, `drawbridge-${roomId}-selection.png`);
+    },
     exportSvg: () => {
       const elements = exportedElements(model.visible(), view.selectedElements);
       download(new Blob([toSvg(elements)], { type: 'image/svg+xml' }), `drawbridge-${roomId}.svg`);

@@ -1,7 +1,10 @@
 package dev.drawbridge.web;
 
 import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.CDPSession;
 import com.microsoft.playwright.Download;
+import com.microsoft.playwright.FileChooser;
+import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.FilePayload;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Images (docs/DATA-CHANNEL.md, "Images"): an image pasted, dropped or picked on one page is
  * brought within the documented bounds, travels in chunks to every page (on data channels, through
  * the relay, to a late joiner), is moved and undone like any element, is stored sealed with a
- * saved board, and goes into the SVG and the board file; malformed image entries change nothing.
+ * saved board, and goes into the SVG and the board file; malformed image entries change nothing;
+ * Shift+I opens the picker, plain I picks the line tool.
  */
 class ImageTest extends BrowserTest {
     private final Path dataDir = SavedBoard.tempDataDir();
@@ -173,6 +178,57 @@ class ImageTest extends BrowserTest {
         eventually().alias("the picked image at the centre of ada's view").until(() -> near(ada.pixel(800, 450), BLUE, 40)
                 && near(ada.pixel(850, 450), BLUE, 40) && near(ada.pixel(880, 450), WHITE, 10));
         awaitSamePicture(ada, bob);
+    }
+
+    @Test
+    void shiftIOpensTheImagePickerAndKeepsTheToolWhilePlainIPicksTheLineToolAndOpensNothing() {
+        BoardPage ada = open(newRoom(), "ada");
+        Page page = ada.page;
+        AtomicInteger choosers = new AtomicInteger();
+        page.onFileChooser(chooser -> choosers.incrementAndGet());
+        assertThat(pressed(ada, "pencil")).as("the first tool").isTrue();
+
+        FileChooser chooser = page.waitForFileChooser(() -> page.keyboard().press("Shift+I"));
+        assertThat(chooser.element().getAttribute("id")).as("the image picker").isEqualTo("image-file");
+        assertThat(pressed(ada, "line")).as("Shift+I does not pick the line tool").isFalse();
+        assertThat(pressed(ada, "pencil")).as("the tool is kept").isTrue();
+        chooser.setFiles(new FilePayload("blue.png", "image/png", solidPng(120, 80, 0x1e1edc)));
+        eventually().alias("the picked image at the view's centre").until(() -> near(ada.pixel(800, 450), BLUE, 40)
+                && near(ada.pixel(880, 450), WHITE, 10));
+
+        page.keyboard().press("i");
+        eventually().alias("plain i picks the line tool").until(() -> pressed(ada, "line"));
+        // Keys are handled in order: a chooser opened by "i" would be reported before this one.
+        page.waitForFileChooser(() -> page.keyboard().press("Shift+I"));
+        eventually().until(() -> choosers.get() >= 2);
+        assertThat(choosers.get()).as("file choosers opened: by the two Shift+I, none by i").isEqualTo(2);
+        assertThat(pressed(ada, "line")).as("still the line tool").isTrue();
+
+        // With Caps Lock on, Shift+I reads "i", the line tool's key: it opens the picker all the same, and only that.
+        page.keyboard().press("p");
+        eventually().until(() -> pressed(ada, "pencil"));
+        CDPSession cdp = page.context().newCDPSession(page);
+        page.waitForFileChooser(() -> {
+            for (String type : List.of("keyDown", "keyUp")) {
+                com.google.gson.JsonObject key = new com.google.gson.JsonObject();
+                key.addProperty("type", type);
+                key.addProperty("key", "i");
+                key.addProperty("code", "KeyI");
+                key.addProperty("modifiers", 8); // Shift
+                key.addProperty("windowsVirtualKeyCode", 73);
+                if ("keyDown".equals(type)) {
+                    key.addProperty("text", "i");
+                }
+                cdp.send("Input.dispatchKeyEvent", key);
+            }
+        });
+        assertThat(pressed(ada, "line")).as("Shift+I with Caps Lock does not pick the line tool").isFalse();
+        assertThat(pressed(ada, "pencil")).isTrue();
+        assertThat(choosers.get()).isEqualTo(3);
+    }
+
+    private static boolean pressed(BoardPage page, String tool) {
+        return "true".equals(page.page.locator("[data-tool=" + tool + "]").getAttribute("aria-pressed"));
     }
 
     @Test

@@ -12,12 +12,13 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Base64;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The eraser, undo and redo as the other page sees them, the PNG export, dark mode and the
- * keyboard shortcuts panel.
+ * The eraser, undo and redo as the other page sees them, the PNG export (of the board, and of a
+ * selection), dark mode and the keyboard shortcuts panel.
  */
 class ToolsTest extends BrowserTest {
 
@@ -59,6 +60,141 @@ class ToolsTest extends BrowserTest {
         assertThat(png.getRGB(800, 300) & 0xffffff).as("the erased part, exported").isEqualTo(0xffffff);
         assertThat(png.getRGB(800, 700) & 0xffffff).as("bob's stroke, exported").isEqualTo(0x000000);
         assertThat(ada.canvasHash()).isEqualTo(picture);
+    }
+
+    @Test
+    void withASelectionThePngHoldsItAloneCroppedToItsBoxAtOnePixelPerWorldUnitWhateverTheViewAndTheme() {
+        String room = newRoom();
+        BoardPage ada = open(room, "ada");
+        ada.setWidth(10);
+        ada.selectTool("rect");
+        ada.stroke(200, 200, 400, 350);
+        ada.selectTool("pencil");
+        ada.stroke(1100, 650, 1400, 750);
+        // An eraser stroke across the rectangle's top edge: it is part of what the selection looks like.
+        ada.selectTool("eraser");
+        ada.setWidth(20);
+        ada.stroke(300, 150, 300, 250);
+        eventually().until(() -> ada.inkAt(250, 200) && !ada.inkAt(300, 200) && ada.inkAt(1250, 700));
+        ada.waitUntilRendered();
+        BufferedImage board = picture(ada); // the default view: a world unit is a canvas pixel
+
+        ada.press("v");
+        ada.pointerDown(200, 275);
+        ada.pointerUp();
+        eventually().until(() -> selected(ada) == 1);
+        Download download = ada.page.waitForDownload(() -> ada.page.locator("#export").click());
+        assertThat(download.suggestedFilename()).isEqualTo("drawbridge-" + room + "-selection.png");
+        BufferedImage png = exported(download);
+        // The rectangle's box (its corners, half its width of 10 and a unit around them) and the
+        // margin of 10, to whole units: 232 x 182, a unit more where a corner fell on a tenth.
+        assertThat(png.getWidth()).as("width").isBetween(231, 234);
+        assertThat(png.getHeight()).as("height").isBetween(181, 184);
+        // Its pixels are the board's at one offset, the box's corner: the rectangle and the erased
+        // gap, nothing of the stroke far away.
+        int[] best = bestOffset(png, board, 178, 190);
+        report("pixels of the selection's PNG unlike the board's", best[2], "");
+        assertThat(best[0]).as("left of the picture, in world units").isBetween(182, 185);
+        assertThat(best[1]).as("top of the picture, in world units").isBetween(182, 185);
+        assertThat(best[2]).as("pixels unlike the board's").isLessThanOrEqualTo(png.getWidth() * png.getHeight() / 1000);
+        assertThat(ink(png.getRGB(200 - best[0], 275 - best[1]))).as("the rectangle's left side").isTrue();
+        assertThat(ink(png.getRGB(250 - best[0], 200 - best[1]))).as("its top").isTrue();
+        assertThat(png.getRGB(300 - best[0], 200 - best[1]) & 0xffffff).as("erased").isEqualTo(0xffffff);
+        assertThat(png.getRGB(300 - best[0], 275 - best[1]) & 0xffffff).as("inside, white").isEqualTo(0xffffff);
+
+        // Zoomed in, in dark mode: the same picture, at one pixel per world unit, as drawn.
+        ada.page.locator("#zoom-in").click();
+        ada.page.emulateMedia(new Page.EmulateMediaOptions().setColorScheme(ColorScheme.DARK));
+        eventually().until(() -> ((Number) ada.view().get("level")).intValue() > 0
+                && "true".equals(ada.page.locator("#theme").getAttribute("aria-pressed")));
+        BufferedImage again = exported(ada.page.waitForDownload(() -> ada.page.locator("#export").click()));
+        assertThat(again.getWidth()).isEqualTo(png.getWidth());
+        assertThat(again.getHeight()).isEqualTo(png.getHeight());
+        assertThat(unlike(again, png, 0, 0)).as("pixels unlike the first export's").isZero();
+
+        // With nothing selected: the board at this page's view, as before.
+        ada.page.locator("#zoom-reset").click();
+        ada.press("Escape");
+        eventually().until(() -> selected(ada) == 0 && ((Number) ada.view().get("level")).intValue() == 0);
+        ada.waitUntilRendered();
+        BufferedImage shown = picture(ada);
+        Download whole = ada.page.waitForDownload(() -> ada.page.locator("#export").click());
+        assertThat(whole.suggestedFilename()).isEqualTo("drawbridge-" + room + ".png");
+        BufferedImage all = exported(whole);
+        assertThat(all.getWidth()).isEqualTo(BoardPage.WIDTH);
+        assertThat(all.getHeight()).isEqualTo(BoardPage.HEIGHT);
+        assertThat(unlike(all, shown, 0, 0)).as("pixels unlike the board's").isZero();
+        assertThat(ink(all.getRGB(250, 200)) && ink(all.getRGB(1250, 700))).as("both drawings").isTrue();
+
+        // A selection wider than 8192 units is scaled down to 8192 pixels (docs/FILE-FORMAT.md):
+        // a rectangle 40,000 units wide and 400 high, drawn by the export itself.
+        @SuppressWarnings("unchecked")
+        java.util.List<Number> wide = (java.util.List<Number>) ada.page.evaluate("""
+                async () => {
+                  const { toPng } = await import('/assets/files.js');
+                  const shape = { kind: 'rect', x1: 0, y1: 0, x2: 40000, y2: 400, color: '#000000', width: 40 };
+                  const png = await toPng([{ kind: 'rect', shape, bounds: { x0: -21, y0: -21, x1: 40021, y1: 421 } }]);
+                  const bitmap = await createImageBitmap(png);
+                  const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+                  ctx.drawImage(bitmap, 0, 0);
+                  const at = (x, y) => ctx.getImageData(x, y, 1, 1).data[0];
+                  return [bitmap.width, bitmap.height, at(4096, 6), at(4096, Math.floor(bitmap.height / 2))];
+                }""");
+        assertThat(wide.get(0).intValue()).as("width").isEqualTo(8192);
+        assertThat(wide.get(1).intValue()).as("height, scaled alike").isBetween(93, 95);
+        assertThat(wide.get(2).intValue()).as("the top side, inked").isLessThan(100);
+        assertThat(wide.get(3).intValue()).as("inside, white").isEqualTo(255);
+    }
+
+    private static int selected(BoardPage page) {
+        return ((Number) page.page.evaluate("() => window.drawbridge.selected()")).intValue();
+    }
+
+    /** The board canvas's pixels. */
+    private static BufferedImage picture(BoardPage page) {
+        String url = (String) page.page.evaluate("() => document.querySelector('#board').toDataURL('image/png')");
+        try {
+            return ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {x, y, n}: the offset (each from `from` to `to`) at which `part` is most like `whole`, and how many of its pixels differ there. */
+    private static int[] bestOffset(BufferedImage part, BufferedImage whole, int from, int to) {
+        int[] best = {0, 0, Integer.MAX_VALUE};
+        for (int y = from; y <= to; y++) {
+            for (int x = from; x <= to; x++) {
+                int n = unlike(part, whole, x, y);
+                if (n < best[2]) {
+                    best = new int[] {x, y, n};
+                }
+            }
+        }
+        return best;
+    }
+
+    /** How many pixels of `part` differ (by more than 2 in a channel) from those of `whole` at offset (x, y). */
+    private static int unlike(BufferedImage part, BufferedImage whole, int x, int y) {
+        int n = 0;
+        for (int py = 0; py < part.getHeight(); py++) {
+            for (int px = 0; px < part.getWidth(); px++) {
+                int a = part.getRGB(px, py);
+                int b = whole.getRGB(px + x, py + y);
+                for (int shift = 0; shift <= 16; shift += 8) {
+                    if (Math.abs(((a >> shift) & 0xff) - ((b >> shift) & 0xff)) > 2) {
+                        n++;
+                        break;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Clearly not the white background. */
+    private static boolean ink(int rgb) {
+        return ((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff) < 3 * 200;
     }
 
     @Test
@@ -141,6 +277,8 @@ class ToolsTest extends BrowserTest {
         assertThat(rows).contains("P\tPencil", "R\tRectangle", "H, or hold Space\tHand", "Ctrl+Z\tUndo",
                 "Shift+1\tZoom to fit", "Shift+D\tDark mode", "V\tSelect", "L\tLaser pointer", "I\tLine", "A\tArrow", "N\tSticky note",
                 "Enter, double-click\tEdit the selected note's text (Escape or a click outside ends it)", "Ctrl/⌘+D\tDuplicate the selection");
+        // Buttons without a key are not listed, whatever their titles say in words.
+        assertThat(rows).doesNotContain("\tExport PNG", "\tExport SVG", "\tExport board file", "\tImport board file");
         page.keyboard().press("Escape");
         eventually().until(() -> !help.isVisible());
         page.locator("#help-button").click();
