@@ -21,6 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code target/screenshot.png}; {@code scripts/screenshot} copies it to {@code docs/screenshot.png}.
  */
 class ReadmeScreenshotTest extends BrowserTest {
+    private final java.nio.file.Path dataDir = SavedBoard.tempDataDir();
+
+    @Override
+    protected String[] nodeFlags() {
+        return new String[] {"--data-dir", dataDir.toString()};
+    }
     static final Path PICTURE = Path.of("target", "screenshot.png");
     // Each page's window, a laptop's browser window (the toolbar takes two rows).
     private static final int WIDTH = 1200;
@@ -62,9 +68,10 @@ class ReadmeScreenshotTest extends BrowserTest {
 
     @Test
     void twoBrowsersDrawingTogetherMakeTheReadmePicture() throws IOException {
-        String room = newRoom();
-        BoardPage ada = open(room, "Ada", WIDTH, HEIGHT);
-        BoardPage grace = open(room, "Grace", WIDTH, HEIGHT);
+        // A saved board (end-to-end encrypted, stored by the node), as the app makes a new one.
+        SavedBoard board = SavedBoard.create(node.baseUrl(), newRoom());
+        BoardPage ada = BoardPage.openLink(chromium.newContext(WIDTH, HEIGHT), board.link("Ada"), "Ada");
+        BoardPage grace = BoardPage.openLink(chromium.newContext(WIDTH, HEIGHT), board.link("Grace"), "Grace");
         ada.waitForPeers(1, "p2p");
         grace.waitForPeers(1, "p2p");
 
@@ -122,6 +129,8 @@ class ReadmeScreenshotTest extends BrowserTest {
             eventually().alias(page + " shows the other in sync").until(() -> "in sync".equals(page.page.evaluate(
                     "() => document.querySelector('#people .sync [aria-hidden=true]')?.textContent ?? null")));
         }
+        ada.waitUntilSaved();
+        grace.waitUntilSaved();
         assertThat(ada.inkAt(1050, 700)).as("grace's tree on ada's board").isTrue();
         assertThat(grace.inkAt(250, 600)).as("ada's house on grace's board").isTrue();
 
