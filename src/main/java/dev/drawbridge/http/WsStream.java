@@ -54,14 +54,21 @@ final class WsStream extends QueuedStream<String> {
         return PING;
     }
 
+    /**
+     * Once a close frame has gone either way the socket takes nothing more, until its close handler
+     * ends the stream: an event delivered meanwhile is dropped (the peer resumes from the last id it
+     * got, docs/WEBSOCKET.md), never a failure.
+     */
     @Override
     void writeFrame(String frame) {
-        socket.writeTextMessage(frame);
+        if (!socket.isClosed()) {
+            socket.writeTextMessage(frame);
+        }
     }
 
     @Override
     boolean writeQueueFull() {
-        return socket.writeQueueFull();
+        return !socket.isClosed() && socket.writeQueueFull();
     }
 
     @Override
