@@ -19,7 +19,7 @@ if (isRoomKey(fragment)) {
     firstPage: key.then((k) => BoardStore.prefetch(roomId, k)),
     database: openDatabase(),
   };
-  early.key.catch(() => {});
+  early.key.then(() => performance.mark('board: key derived early'), () => {});
   early.firstPage.catch(() => {});
   early.database.catch(() => {});
 }
