@@ -124,6 +124,8 @@ export class TiledRenderer {
   picture() {
     const elements = this.#model.visible();
     const current = !this.#model.hasChanges();
+    // Read back through one canvas made for it (the tiles' own are made to be drawn from).
+    const reader = new OffscreenCanvas(TILE, TILE).getContext('2d', { alpha: false, willReadFrequently: true });
     const tiles = [];
     for (let j = 0; j < Math.ceil(BOARD.height / TILE); j++) {
       for (let i = 0; i < Math.ceil(BOARD.width / TILE); i++) {
@@ -134,7 +136,8 @@ export class TiledRenderer {
           this.#draw(scratch, elements, 1, { deadline: Infinity, elements: Infinity });
           ctx = scratch.ctx;
         }
-        tiles.push({ i, j, pixels: ctx.getImageData(0, 0, TILE, TILE).data });
+        reader.drawImage(ctx.canvas, 0, 0);
+        tiles.push({ i, j, pixels: reader.getImageData(0, 0, TILE, TILE).data });
       }
     }
     return tiles;

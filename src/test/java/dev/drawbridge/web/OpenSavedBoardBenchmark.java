@@ -108,10 +108,11 @@ class OpenSavedBoardBenchmark {
                         "() => performance.getEntriesByType('mark').filter((m) => m.name.startsWith('board:'))"
                         + ".map((m) => `${m.name.slice(7)} ${Math.round(m.startTime)}`).join(', ')"
                         + " + `, modules run ${Math.round(performance.getEntriesByType('navigation')[0].domInteractive)}`"));
-                System.out.println("[measure]   board requests (start, request sent, first byte, last byte; ms): " + reader.evaluate(
-                        "() => performance.getEntriesByType('resource').filter((r) => r.name.includes('/board'))"
-                        + ".map((r) => `${new URL(r.name).search} ${[r.startTime, r.requestStart, r.responseStart, r.responseEnd]"
-                        + ".map(Math.round).join('/')} (${Math.round(r.encodedBodySize / 1000)} kB)`).join(', ')"));
+                System.out.println("[measure]   requests (start, request sent, first byte, last byte; ms): " + reader.evaluate(
+                        "() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]"
+                        + ".map((r) => `${new URL(r.name).pathname.split('/').pop()}${new URL(r.name).search} ${[r.startTime, r.requestStart,"
+                        + " r.responseStart, r.responseEnd].map(Math.round).join('/')}${r.encodedBodySize > 100000"
+                        + " ? ` (${Math.round(r.encodedBodySize / 1000)} kB)` : ''}`).join(', ')"));
                 // Let it settle (its copy on this device, and the compaction on the first run).
                 reader.waitForFunction("() => window.drawbridge.state().storage.state === 'saved'");
                 if (run.equals("records only")) {
