@@ -12,7 +12,10 @@
 // Events: `status` {state} with state one of
 //   'loading' | 'saving' | 'saved' | 'offline' | 'full' | 'refused' | 'deleted'
 
-import { fromBase64Url, toBase64Url } from './room-key.js';
+import { fromBase64Url } from './room-key.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 const PAGE_LIMIT = 10_000;
 // Pages of a long log asked for ahead, while the previous one is opened: the seqs past the
@@ -47,8 +50,8 @@ export class BoardStore extends EventTarget {
   #db = null;
   #firstPage = null; // the first GET, sent while this device's copy is read
   #opening = null; // the promise of this device's database, when it was opened early (boot.js)
-  #picture; // () => the picture of the model now, [{i, j, png: Promise<Blob>}], or null
-  #onPicture; // (tiles [{i, j, bitmap}]) => shows a snapshot's picture as the model's
+  #picture; // () => the picture of the model now, [{i, j, pixels: RGBA bytes}], or null
+  #onPicture; // (tiles [{i, j, image | bitmap}]) => shows a snapshot's picture as the model's
   #holdFrames; // (promise) => no frame is drawn until it settles
   #pictureUsed = false;
   #stored = new Map(); // entry id -> seq in storage (0: inside the snapshot)
@@ -280,25 +283,29 @@ export class BoardStore extends EventTarget {
       this.#head = page.head;
       this.#bytes = page.bytes;
       if (page.snapshot) {
-        const opened = await this.#key.open('snapshot', page.snapshot.data).catch((e) => { console.warn('snapshot', e); return []; });
-        // An array of entries, or {entries, picture} (docs/ENCRYPTION.md).
-        const entries = Array.isArray(opened) ? opened : Array.isArray(opened?.entries) ? opened.entries : [];
+        const opened = await this.#key.openBytes('snapshot', page.snapshot.data).then(unpackSnapshot)
+          .catch((e) => { console.warn('snapshot', e); return { entries: [] }; });
+        const { entries } = opened;
         performance.mark('board: snapshot opened');
         // The picture stands for the model only if the model holds the snapshot's entries alone.
-        // It is decoded (off the main thread) while they are applied, and no frame is drawn
+        // Its pixels are in the snapshot (format 2, docs/FILE-FORMAT.md), or PNG tiles (format 1)
+        // decoded off the main thread while the entries are applied, with no frame drawn
         // meanwhile: it would draw them all.
-        const decoding = opened?.picture && this.#onPicture && this.#model.size === 0
-          ? withDeadline(decodePicture(opened.picture).catch(() => null), PICTURE.decodeMs) : null;
+        const usable = this.#onPicture && this.#model.size === 0;
+        const decoding = usable && opened.tiles ? Promise.resolve(opened.tiles)
+          : usable && opened.picture ? withDeadline(decodePicture(opened.picture).catch(() => null), PICTURE.decodeMs) : null;
+        if (!usable) closeTiles(opened.tiles);
         if (decoding) this.#holdFrames?.(decoding);
         this.#snapshotUpTo = page.snapshot.upTo;
         this.#applyStored(entries.map((entry) => [entry, 0, null]));
+        performance.mark('board: snapshot entries applied');
         const tiles = await decoding;
         if (decoding) performance.mark('board: picture decoded');
         if (tiles && this.#model.size === entries.length && entries.every((entry) => this.#model.has(entry?.id))) {
           this.#onPicture(tiles);
           this.#pictureUsed = true;
         } else {
-          tiles?.forEach(({ bitmap }) => bitmap.close());
+          closeTiles(tiles);
         }
         performance.mark('board: snapshot applied');
         this.#readUpTo = Math.max(this.#readUpTo, page.snapshot.upTo);
@@ -459,8 +466,7 @@ export class BoardStore extends EventTarget {
         console.warn('picture', e);
       }
     }
-    const picture = tiles ? await encodePicture(tiles).catch((e) => { console.warn('picture', e); return null; }) : null;
-    const data = await this.#key.seal('snapshot', picture ? { entries, picture } : entries);
+    const data = await this.#key.sealBytes('snapshot', packSnapshot(entries, tiles));
     const response = await this.#fetch('PUT', '/board/snapshot', { upTo, data });
     if (response.status === 409) return; // another page compacted first
     if (!response.ok) throw await refusal(response);
@@ -484,9 +490,72 @@ export class BoardStore extends EventTarget {
   }
 }
 
-// A snapshot's picture: the PNG tiles of level 0 at the default view (tiles.js `picture`).
-// Frames wait at most decodeMs for it (a picture that decodes slower is not used: drawing wins).
+// A snapshot's picture: the tiles of level 0 at the default view (tiles.js `picture`).
+// Frames wait at most decodeMs for a picture of PNG tiles (format 1; one that decodes slower is
+// not used: drawing wins).
 const PICTURE = { level: 0, tile: 256, maxTiles: 64, decodeMs: 5000 };
+
+// A snapshot's plaintext, before gzip and sealing (docs/FILE-FORMAT.md, "Snapshots"). Format 2:
+// MAGIC, the length of the head (4 bytes, big-endian), the head (UTF-8 JSON {entries, picture:
+// {level, tile, format: 'rgba', tiles: [{i, j}]} | null}), then each tile's pixels in the order
+// of `picture.tiles`: tile × tile × 4 bytes, RGBA, row by row. The pixels take no decoding (PNG
+// tiles took longer to decode than the entries to apply, BENCHMARKS.md). Format 1, still read:
+// the JSON array of the entries, or {entries, picture: {level, tile, tiles: [{i, j, png}]}}.
+const MAGIC = 'DBSNAP2\n';
+
+/** The plaintext of a snapshot of `entries` with `tiles` ([{i, j, pixels}] of tiles.js `picture`, or null). */
+function packSnapshot(entries, tiles) {
+  const size = PICTURE.tile * PICTURE.tile * 4;
+  const ok = tiles?.length && tiles.length <= PICTURE.maxTiles && tiles.every((t) => t.pixels?.length === size);
+  if (tiles && !ok) console.warn('picture: not the tiles a snapshot holds');
+  const picture = ok ? { level: PICTURE.level, tile: PICTURE.tile, format: 'rgba', tiles: tiles.map(({ i, j }) => ({ i, j })) } : null;
+  const head = encoder.encode(JSON.stringify({ entries, picture }));
+  const out = new Uint8Array(MAGIC.length + 4 + head.length + (picture ? tiles.length * size : 0));
+  out.set(encoder.encode(MAGIC));
+  new DataView(out.buffer).setUint32(MAGIC.length, head.length);
+  out.set(head, MAGIC.length + 4);
+  if (picture) tiles.forEach(({ pixels }, k) => out.set(pixels, MAGIC.length + 4 + head.length + k * size));
+  return out;
+}
+
+/**
+ * What a snapshot's plaintext holds: {entries, tiles: [{i, j, image: ImageData}]} for format 2
+ * (tiles absent when it has no picture, or one this app does not draw), {entries, picture} for
+ * format 1. Throws on anything else.
+ */
+function unpackSnapshot(bytes) {
+  const magic = encoder.encode(MAGIC);
+  if (!magic.every((b, k) => bytes[k] === b)) {
+    const value = JSON.parse(decoder.decode(bytes));
+    if (Array.isArray(value)) return { entries: value };
+    if (!Array.isArray(value?.entries)) throw new Error('not a snapshot');
+    return { entries: value.entries, picture: value.picture };
+  }
+  const start = magic.length + 4;
+  if (bytes.length < start) throw new Error('a truncated snapshot');
+  const headLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(magic.length);
+  if (start + headLength > bytes.length) throw new Error('a truncated snapshot');
+  const head = JSON.parse(decoder.decode(bytes.subarray(start, start + headLength)));
+  if (!Array.isArray(head?.entries)) throw new Error('not a snapshot');
+  const { picture } = head;
+  const list = picture?.tiles;
+  const size = PICTURE.tile * PICTURE.tile * 4;
+  const pixelsAt = start + headLength;
+  if (picture?.level !== PICTURE.level || picture.tile !== PICTURE.tile || picture.format !== 'rgba' || !Array.isArray(list)
+    || list.length > PICTURE.maxTiles || pixelsAt + list.length * size !== bytes.length
+    || !list.every(({ i, j } = {}) => Number.isInteger(i) && Number.isInteger(j) && i >= 0 && j >= 0)) {
+    return { entries: head.entries };
+  }
+  const tiles = list.map(({ i, j }, k) => ({
+    i, j, image: new ImageData(new Uint8ClampedArray(bytes.buffer, bytes.byteOffset + pixelsAt + k * size, size), PICTURE.tile, PICTURE.tile),
+  }));
+  return { entries: head.entries, tiles };
+}
+
+/** Releases decoded tiles ([{bitmap} | {image}], or null). */
+function closeTiles(tiles) {
+  tiles?.forEach(({ bitmap }) => bitmap?.close());
+}
 
 /** `promise`, or null once `ms` have passed without it (what it brings later is closed). */
 function withDeadline(promise, ms) {
@@ -494,17 +563,12 @@ function withDeadline(promise, ms) {
   const late = new Promise((resolve) => { timer = setTimeout(() => resolve(null), ms); });
   return Promise.race([promise, late]).then((tiles) => {
     clearTimeout(timer);
-    if (!tiles) promise.then((t) => t?.forEach(({ bitmap }) => bitmap.close()));
+    if (!tiles) promise.then(closeTiles);
     return tiles;
   });
 }
 
-async function encodePicture(tiles) {
-  const encoded = await Promise.all(tiles.map(async ({ i, j, png }) => ({ i, j, png: toBase64Url(new Uint8Array(await (await png).arrayBuffer())) })));
-  return { level: PICTURE.level, tile: PICTURE.tile, tiles: encoded };
-}
-
-/** The decoded tiles [{i, j, bitmap}] of a snapshot's picture; null if it is not one this app draws. */
+/** The decoded tiles [{i, j, bitmap}] of a format-1 snapshot's PNG picture; null if it is not one this app draws. */
 async function decodePicture(picture) {
   const tiles = picture?.tiles;
   if (picture.level !== PICTURE.level || picture.tile !== PICTURE.tile || !Array.isArray(tiles) || tiles.length > PICTURE.maxTiles) return null;

@@ -162,7 +162,7 @@ export class BoardView extends EventTarget {
     return !this.#dirty && this.#decoding === 0 && this.rendered.entries === this.#model.size;
   }
 
-  /** The picture of the default view now, as PNG tiles for a snapshot (tiles.js `picture`). */
+  /** The picture of the default view now, as RGBA tiles for a snapshot (tiles.js `picture`). */
   picture() {
     return this.#renderer.picture();
   }

@@ -16,10 +16,11 @@ if (isRoomKey(fragment)) {
     roomId,
     fragment,
     key,
-    firstPage: key.then((k) => BoardStore.prefetch(roomId, k)),
+    // The request needs only the proof: it goes out without waiting for the other keys.
+    firstPage: RoomKey.proofOf(roomId, fragment).then((proof) => BoardStore.prefetch(roomId, { proof })),
     database: openDatabase(),
   };
-  early.key.catch(() => {});
+  early.key.then(() => performance.mark('board: key derived early'), () => {});
   early.firstPage.catch(() => {});
   early.database.catch(() => {});
 }

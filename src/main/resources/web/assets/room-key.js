@@ -65,13 +65,27 @@ export class RoomKey {
   }
 
   /**
+   * Only the proof of room `roomId`'s key `text` (base64url, as `proof`): what a request for the
+   * stored board needs, sooner than `derive` gives every key (boot.js).
+   */
+  static async proofOf(roomId, text) {
+    const master = await crypto.subtle.importKey('raw', fromBase64Url(text), 'HKDF', false, ['deriveBits']);
+    const info = encoder.encode(`drawbridge/v1 proof ${roomId}`);
+    return toBase64Url(new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info }, master, 256)));
+  }
+
+  /**
    * Seals a JSON value for `purpose` ('mesh', 'record', 'snapshot'): base64url text. A snapshot
    * is gzipped before it is sealed (a board's log compresses to about a third).
    */
-  async seal(purpose, value) {
+  seal(purpose, value) {
+    return this.sealBytes(purpose, encoder.encode(JSON.stringify(value)));
+  }
+
+  /** Seals bytes for `purpose` as `seal` does (a snapshot gzipped first): base64url text. */
+  async sealBytes(purpose, bytes) {
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-    let plain = encoder.encode(JSON.stringify(value));
-    if (purpose === 'snapshot') plain = await transform(plain, new CompressionStream('gzip'));
+    const plain = purpose === 'snapshot' ? await transform(bytes, new CompressionStream('gzip')) : bytes;
     const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: this.#aad(purpose) },
       this.#seal, plain);
     const out = new Uint8Array(IV_BYTES + sealed.byteLength);
@@ -82,6 +96,11 @@ export class RoomKey {
 
   /** Opens what `seal(purpose, …)` made; throws UnreadableError for anything else. */
   async open(purpose, text) {
+    return JSON.parse(decoder.decode(await this.openBytes(purpose, text)));
+  }
+
+  /** Opens what `sealBytes(purpose, …)` (or `seal`) made: the bytes (a snapshot gunzipped). */
+  async openBytes(purpose, text) {
     let bytes;
     try {
       bytes = fromBase64Url(text);
@@ -96,9 +115,8 @@ export class RoomKey {
     } catch {
       throw new UnreadableError('sealed with another key, or changed on the way');
     }
-    // A snapshot: gunzipped and parsed as it streams, with no copy as one string.
-    if (purpose === 'snapshot') return new Response(new Blob([plain]).stream().pipeThrough(new DecompressionStream('gzip'))).json();
-    return JSON.parse(decoder.decode(plain));
+    if (purpose === 'snapshot') return transform(new Uint8Array(plain), new DecompressionStream('gzip'));
+    return new Uint8Array(plain);
   }
 
   /** The opaque id under which an entry is stored: 22 base64url characters of its HMAC. */

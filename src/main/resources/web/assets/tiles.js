@@ -122,31 +122,35 @@ export class TiledRenderer {
   /**
    * The picture of the default view as it is now, for a snapshot to carry (docs/RENDERING.md,
    * "The picture in a snapshot"): the tiles of level 0 that cover world (0, 0) to (BOARD.width,
-   * BOARD.height), as [{i, j, png: Promise of a PNG Blob}]. The pixels are taken at the call (a
+   * BOARD.height), as [{i, j, pixels: Uint8ClampedArray of RGBA}]. The pixels are taken at the call (a
    * current cached tile as it is, any other drawn from scratch), so the picture is that of the
    * model at this moment, whatever changes next.
    */
   picture() {
     const elements = this.#model.visible();
     const current = !this.#model.hasChanges();
+    // Read back through one canvas made for it (the tiles' own are made to be drawn from).
+    const reader = new OffscreenCanvas(TILE, TILE).getContext('2d', { alpha: false, willReadFrequently: true });
     const tiles = [];
     for (let j = 0; j < Math.ceil(BOARD.height / TILE); j++) {
       for (let i = 0; i < Math.ceil(BOARD.width / TILE); i++) {
         const cached = this.#tiles.get(`0:${i}:${j}`);
-        let canvas = cached?.valid && current ? cached.canvas : null;
-        if (!canvas) {
+        let ctx = cached?.valid && current ? cached.ctx : null;
+        if (!ctx) {
           const scratch = { ...newTileCanvas(), level: 0, i, j, progress: null };
           this.#draw(scratch, elements, 1, Infinity);
-          canvas = scratch.canvas;
+          ctx = scratch.ctx;
         }
-        tiles.push({ i, j, png: canvas.convertToBlob({ type: 'image/png' }) });
+        reader.drawImage(ctx.canvas, 0, 0);
+        tiles.push({ i, j, pixels: reader.getImageData(0, 0, TILE, TILE).data });
       }
     }
     return tiles;
   }
 
   /**
-   * Takes a snapshot's picture of level 0 ([{i, j, bitmap}], from `picture()` of a page that
+   * Takes a snapshot's picture of level 0 ([{i, j, image: ImageData}] of the pixels `picture()`
+   * gave, or [{i, j, bitmap}] of an older snapshot's PNG tiles, from a page that
    * held the same entries) as the tiles of the model as it is now: the model's changes so far
    * are in it, and every other cached tile is drawn again when next shown.
    */
@@ -156,11 +160,15 @@ export class TiledRenderer {
       tile.valid = false;
       tile.progress = null;
     }
-    for (const { i, j, bitmap } of tiles) {
+    for (const { i, j, image, bitmap } of tiles) {
       const tile = this.#tile(0, i, j);
       tile.ctx.setTransform(1, 0, 0, 1, 0, 0);
-      tile.ctx.drawImage(bitmap, 0, 0);
-      bitmap.close();
+      if (image) {
+        tile.ctx.putImageData(image, 0, 0);
+      } else {
+        tile.ctx.drawImage(bitmap, 0, 0);
+        bitmap.close();
+      }
       tile.valid = true;
       tile.drawn = true;
     }

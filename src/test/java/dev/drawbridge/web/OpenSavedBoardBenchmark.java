@@ -83,14 +83,36 @@ class OpenSavedBoardBenchmark {
                 BrowserContext context = chromium.newContext(1280, 800);
                 Page reader = context.newPage();
                 reader.setDefaultTimeout(120_000);
+                // -Dopen.profile=<file>: a CPU profile of the page opening the snapshot (DevTools' format).
+                String profile = System.getProperty("open.profile");
+                com.microsoft.playwright.CDPSession cdp = null;
+                if (profile != null && run.equals("snapshot")) {
+                    reader.navigate(node.baseUrl() + "/healthz");
+                    cdp = context.newCDPSession(reader);
+                    cdp.send("Profiler.enable");
+                    cdp.send("Profiler.setSamplingInterval", com.google.gson.JsonParser.parseString("{\"interval\": 200}").getAsJsonObject());
+                    cdp.send("Profiler.start");
+                }
                 reader.navigate(board.link("reader"));
                 double loadedAt = ((Number) reader.evaluate(LOADED, entries)).doubleValue();
+                if (cdp != null) {
+                    try {
+                        java.nio.file.Files.writeString(java.nio.file.Path.of(profile), cdp.send("Profiler.stop").get("profile").toString());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
                 System.out.printf("[measure] open a board of %d entries (%s): %.0f ms from navigation start to the full picture%n",
                         entries, run, loadedAt);
                 System.out.println("[measure]   where it went (ms from navigation start): " + reader.evaluate(
                         "() => performance.getEntriesByType('mark').filter((m) => m.name.startsWith('board:'))"
                         + ".map((m) => `${m.name.slice(7)} ${Math.round(m.startTime)}`).join(', ')"
                         + " + `, modules run ${Math.round(performance.getEntriesByType('navigation')[0].domInteractive)}`"));
+                System.out.println("[measure]   requests (start, request sent, first byte, last byte; ms): " + reader.evaluate(
+                        "() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]"
+                        + ".map((r) => `${new URL(r.name).pathname.split('/').pop()}${new URL(r.name).search} ${[r.startTime, r.requestStart,"
+                        + " r.responseStart, r.responseEnd].map(Math.round).join('/')}${r.encodedBodySize > 100000"
+                        + " ? ` (${Math.round(r.encodedBodySize / 1000)} kB)` : ''}`).join(', ')"));
                 // Let it settle (its copy on this device, and the compaction on the first run).
                 reader.waitForFunction("() => window.drawbridge.state().storage.state === 'saved'");
                 if (run.equals("records only")) {

@@ -263,6 +263,43 @@ class SavedBoardTest extends BrowserTest {
         assertThat(later.canvasHash()).isNotEqualTo(picture);
     }
 
+    /** Seals the board's records as a snapshot of the first format (the JSON array of its entries, docs/FILE-FORMAT.md). */
+    private static final String FORMAT_1_SNAPSHOT = """
+            async ({ roomId, key }) => {
+              const { RoomKey } = await import('/assets/room-key.js');
+              const room = await RoomKey.derive(roomId, key);
+              const headers = { 'Board-Proof': room.proof, 'Content-Type': 'application/json' };
+              const page = await (await fetch(`/${roomId}/board`, { headers })).json();
+              const entries = await Promise.all(page.records.map((r) => room.open('record', r.data)));
+              const data = await room.seal('snapshot', entries);
+              const put = await fetch(`/${roomId}/board/snapshot`, { method: 'PUT', headers, body: JSON.stringify({ upTo: page.head, data }) });
+              return put.status;
+            }""";
+
+    @Test
+    void aSnapshotOfTheFirstFormatStillOpens() {
+        SavedBoard board = SavedBoard.create(node.baseUrl(), newRoom());
+        BoardPage ada = openSaved(board, "ada");
+        for (int i = 0; i < 3; i++) {
+            ada.selectTool(i % 2 == 0 ? "rect" : "ellipse");
+            ada.stroke(80 + 200 * i, 120 + 60 * i, 240 + 200 * i, 260 + 60 * i);
+        }
+        ada.waitUntilSaved();
+        ada.waitUntilRendered();
+        String picture = ada.canvasHash();
+        assertThat(ada.page.evaluate(FORMAT_1_SNAPSHOT, java.util.Map.of("roomId", board.roomId(), "key", board.key())))
+                .isEqualTo(200);
+        ada.page.context().close();
+        JsonObject stored = board.read();
+        assertThat(stored.getJsonObject("snapshot")).isNotNull();
+        assertThat(stored.getJsonArray("records")).isEmpty();
+
+        BoardPage later = openSaved(board, "later");
+        later.waitUntilSaved();
+        assertThat(later.entries()).isEqualTo(3);
+        eventually().until(() -> later.canvasHash().equals(picture));
+    }
+
     private String blankHash() {
         BoardPage empty = open(newRoom(), "empty");
         return empty.canvasHash();
