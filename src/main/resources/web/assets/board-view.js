@@ -66,6 +66,8 @@ export class BoardView extends EventTarget {
   #holds = 0; // frames are held while this is above 0 (holdFrames)
   #frameRequest = 0;
   #lastCursorAt = 0;
+  #cursorTimer = null; // a send of our cursor held back by CURSOR_MS
+  #cursorAt = null; // the position it sends
   #textInput = null;
   #noteEditor = null; // the open note editor: {area, place(), finish()}
   #selection = new Set(); // ids of the selected elements
@@ -249,7 +251,11 @@ export class BoardView extends EventTarget {
     surface.addEventListener('pointermove', (e) => this.#onMove(e));
     surface.addEventListener('pointerup', (e) => this.#onUp(e));
     surface.addEventListener('pointercancel', (e) => this.#onUp(e));
-    surface.addEventListener('pointerleave', () => this.#actions.cursor(null));
+    surface.addEventListener('pointerleave', () => {
+      clearTimeout(this.#cursorTimer);
+      this.#cursorTimer = null;
+      this.#actions.cursor(null);
+    });
     // A double click on a note with the select tool edits its text.
     surface.addEventListener('dblclick', (e) => this.#onDoubleClick(e));
     // No context menu on a long press while drawing.
@@ -408,15 +414,27 @@ export class BoardView extends EventTarget {
     this.view.set({ level: used, ox: gesture.anchor.x * z - mid.x, oy: gesture.anchor.y * z - mid.y });
   }
 
+  /**
+   * Sends our cursor at most every CURSOR_MS: a move within that time waits for it, and the send
+   * then carries the newest position, so where a pointer comes to rest is always sent.
+   */
+  #sendCursor(at) {
+    this.#cursorAt = at;
+    if (this.#cursorTimer !== null) return;
+    const send = () => {
+      this.#cursorTimer = null;
+      this.#lastCursorAt = performance.now();
+      this.#actions.cursor(this.#cursorAt.x, this.#cursorAt.y);
+    };
+    const wait = this.#lastCursorAt + CURSOR_MS - performance.now();
+    if (wait <= 0) send();
+    else this.#cursorTimer = setTimeout(send, wait);
+  }
+
   #onMove(e) {
     if (e.pointerType === 'touch' && this.#touches.has(e.pointerId)) this.#touches.set(e.pointerId, this.#toCanvas(e));
-    const now = performance.now();
     this.#pointer = this.#toWorld(e);
-    if (now - this.#lastCursorAt >= CURSOR_MS && e.pointerType !== 'touch') {
-      this.#lastCursorAt = now;
-      const at = this.#toWorld(e);
-      this.#actions.cursor(at.x, at.y);
-    }
+    if (e.pointerType !== 'touch') this.#sendCursor(this.#pointer);
     const gesture = this.#gesture;
     if (!gesture) return;
     if (gesture.kind === 'pinch') {

@@ -4,6 +4,8 @@ import com.microsoft.playwright.CDPSession;
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Two people in one room, each in their own browser. */
@@ -151,6 +153,36 @@ class DrawingTogetherTest extends BrowserTest {
                 .setState(com.microsoft.playwright.options.WaitForSelectorState.DETACHED));
         assertThat(stays.page.locator(cursor).count()).isZero();
         assertThat(stays.peers()).isEmpty();
+    }
+
+    @Test
+    void aCursorThatComesToRestShowsWhereItRestsOnTheOtherPage() {
+        String room = newRoom();
+        BoardPage mover = open(room, "mover");
+        BoardPage watcher = open(room, "watcher");
+        mover.waitForPeers(1, "p2p");
+        watcher.waitForPeers(1, "p2p");
+        String cursor = "#cursors .cursor[data-peer='" + mover.id() + "']";
+
+        // Two moves at once (well within the 50 ms between two cursor sends), then rest: the
+        // mouse's own events, as the page gets them, dispatched in one task.
+        double[] first = mover.toViewport(300, 300);
+        double[] last = mover.toViewport(1100, 700);
+        mover.page.evaluate("""
+                ([x0, y0, x1, y1]) => {
+                  const surface = document.querySelector('#overlay');
+                  for (const [x, y] of [[x0, y0], [x1, y1]]) {
+                    surface.dispatchEvent(new PointerEvent('pointermove', { clientX: x, clientY: y, pointerType: 'mouse', bubbles: true }));
+                  }
+                }""", List.of(first[0], first[1], last[0], last[1]));
+        watcher.page.locator(cursor).waitFor();
+        eventually().alias("the cursor at the place it came to rest").until(() -> {
+            Object at = watcher.page.evaluate("(selector) => { const c = document.querySelector(selector);"
+                    + " return [parseFloat(c.style.left), parseFloat(c.style.top)]; }", cursor);
+            List<?> percent = (List<?>) at;
+            return Math.abs(((Number) percent.get(0)).doubleValue() - 1100 / 16.0) < 0.1
+                    && Math.abs(((Number) percent.get(1)).doubleValue() - 700 / 9.0) < 0.1;
+        });
     }
 
     /** A pen stroke through CDP, whose PointerEvent.pressure is {@code force}. */
