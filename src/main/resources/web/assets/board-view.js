@@ -460,6 +460,7 @@ export class BoardView extends EventTarget {
     }
     if (gesture.kind === 'done') return;
     if (gesture.kind === 'laser') {
+      const now = performance.now();
       if (now - gesture.sentAt < LASER_MS) return;
       gesture.sentAt = now;
       const at = this.#toWorld(e);
