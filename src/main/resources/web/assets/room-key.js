@@ -50,7 +50,7 @@ export class RoomKey {
 
   /** Derives the keys of room `roomId` from its key `text` (see the top of this file). */
   static async derive(roomId, text) {
-    const master = await crypto.subtle.importKey('raw', fromBase64Url(text), 'HKDF', false, ['deriveKey', 'deriveBits']);
+    const master = await crypto.subtle.importKey('raw', fromBase64Url(text), 'HKDF', false, ['deriveKey']);
     const info = (purpose) => encoder.encode(`drawbridge/v1 ${purpose} ${roomId}`);
     const hkdf = (purpose) => ({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: info(purpose) });
     const hmac = { name: 'HMAC', hash: 'SHA-256', length: 256 };
@@ -58,10 +58,10 @@ export class RoomKey {
       crypto.subtle.deriveKey(hkdf('seal'), master, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']),
       crypto.subtle.deriveKey(hkdf('record-id'), master, hmac, false, ['sign']),
       crypto.subtle.deriveKey(hkdf('local'), master, hmac, false, ['sign']),
-      crypto.subtle.deriveBits(hkdf('proof'), master, 256),
+      RoomKey.proofOf(roomId, text),
     ]);
     const localName = toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', local, encoder.encode(roomId)))).slice(0, 22);
-    return new RoomKey(seal, ids, toBase64Url(new Uint8Array(proof)), localName, roomId);
+    return new RoomKey(seal, ids, proof, localName, roomId);
   }
 
   /**

@@ -61,7 +61,8 @@ class ImageTest extends BrowserTest {
               return window.__testImage.size;
             }""";
 
-    private static final String PASTE = """
+    /** Pastes window.__testImage (a PNG Blob) through the app's own paste path (it lands at the pointer). */
+    static final String PASTE = """
             () => {
               const data = new DataTransfer();
               data.items.add(new File([window.__testImage], 'picture.png', { type: 'image/png' }));

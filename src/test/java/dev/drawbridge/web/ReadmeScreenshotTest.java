@@ -33,7 +33,7 @@ class ReadmeScreenshotTest extends BrowserTest {
     private static final int HEIGHT = 700;
 
     // A small picture for the image tool, drawn on a canvas in the page (a sky, a sun, two
-    // mountains), kept in window.__picture as a PNG Blob.
+    // mountains), kept in window.__testImage as a PNG Blob, which ImageTest.PASTE pastes.
     private static final String MAKE_PICTURE = """
             async ([w, h]) => {
               const canvas = new OffscreenCanvas(w, h);
@@ -55,15 +55,7 @@ class ReadmeScreenshotTest extends BrowserTest {
                 ctx.lineTo(w * (x + 0.45), h);
                 ctx.fill();
               }
-              window.__picture = await canvas.convertToBlob({ type: 'image/png' });
-            }""";
-
-    // Pastes window.__picture through the app's own paste path (it lands at the pointer).
-    private static final String PASTE = """
-            () => {
-              const data = new DataTransfer();
-              data.items.add(new File([window.__picture], 'view.png', { type: 'image/png' }));
-              document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+              window.__testImage = await canvas.convertToBlob({ type: 'image/png' });
             }""";
 
     @Test
@@ -117,7 +109,7 @@ class ReadmeScreenshotTest extends BrowserTest {
         }
         grace.page.evaluate(MAKE_PICTURE, java.util.List.of(260, 170));
         grace.pointerMove(1330, 520, 3);
-        grace.page.evaluate(PASTE);
+        grace.page.evaluate(ImageTest.PASTE);
         eventually().alias("the picture on ada's board").until(() -> ada.page.evaluate(
                 "() => window.drawbridge.images().some((i) => i.decoded)").equals(true));
         assertThat(grace.page.evaluate("() => window.drawbridge.selected()")).as("the picture, selected").isEqualTo(1);
