@@ -49,7 +49,12 @@ local most, cap, age = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local oldest = now - age
 while len > 0 and (len > most or bytes > cap or head_at < oldest) do
   local over = len > most or bytes > cap
-  local head = over and redis.call('LPOP', KEYS[2]) or redis.call('LINDEX', KEYS[2], 0)
+  local head
+  if over then
+    head = redis.call('LPOP', KEYS[2])
+  else
+    head = redis.call('LINDEX', KEYS[2], 0)
+  end
   head_at = tonumber(string.match(head, '^%d+ (%d+)'))
   if not over then
     if head_at >= oldest then
